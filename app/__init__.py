@@ -1,0 +1,1 @@
+"""FieldLog: what OSCE field operations do about migration, logged and compared."""

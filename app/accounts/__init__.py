@@ -1,0 +1,1 @@
+"""Users, roles, sessions, tokens and the permission policy."""

@@ -1,0 +1,1 @@
+"""Activities: the core record of what a mission did."""

@@ -1,0 +1,247 @@
+"""The activity record, its type-specific fields and its many-to-many links.
+
+All types share one table: each type's own fields are nullable columns, and a
+CHECK constraint per field keeps them NULL on every other type.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+from app.missions.models import Location, Mission, Partner, Project
+from app.models_common import enum_check, precision_check, utcnow
+from app.vocab import (
+    TYPE_FIELDS,
+    ActivityType,
+    AlertLevel,
+    AssistanceKind,
+    Dimension,
+    EventKind,
+    MeetingKind,
+    MeetingLevel,
+    Provenance,
+    ReportKind,
+    ResponseArea,
+    Status,
+    TargetGroup,
+    Theme,
+)
+
+COUNT_FIELDS = (
+    "team_size",
+    "persons_observed",
+    "participants_total",
+    "participants_women",
+    "training_days",
+    "attendees",
+    "audience_reached",
+)
+
+activity_other_missions = Table(
+    "activity_missions",
+    Base.metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("mission_id", ForeignKey("missions.id"), primary_key=True),
+    Index("ix_activity_missions_mission_id", "mission_id"),
+)
+
+activity_locations = Table(
+    "activity_locations",
+    Base.metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", ForeignKey("locations.id"), primary_key=True),
+    Index("ix_activity_locations_location_id", "location_id"),
+)
+
+activity_partners = Table(
+    "activity_partners",
+    Base.metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("partner_id", ForeignKey("partners.id"), primary_key=True),
+    Index("ix_activity_partners_partner_id", "partner_id"),
+)
+
+
+class ActivityTheme(Base):
+    """One theme of an activity; a row each so lists and comparisons filter by theme."""
+
+    __tablename__ = "activity_themes"
+    __table_args__ = (
+        enum_check("theme", Theme.values()),
+        Index("ix_activity_themes_theme_activity_id", "theme", "activity_id"),
+    )
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+def _type_field_checks() -> list[CheckConstraint]:
+    checks = []
+    for activity_type, fields in TYPE_FIELDS.items():
+        for field in fields:
+            checks.append(
+                CheckConstraint(
+                    f"type = '{activity_type.value}' OR {field} IS NULL",
+                    name=f"{field}_only_on_{activity_type.value}",
+                )
+            )
+    return checks
+
+
+class Activity(Base):
+    """What a mission did: a monitoring visit, training, report, meeting, …"""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        enum_check("type", ActivityType.values()),
+        enum_check("response_area", ResponseArea.values()),
+        enum_check("dimension", Dimension.values()),
+        enum_check("status", Status.values()),
+        enum_check("provenance", Provenance.values()),
+        precision_check("start_precision"),
+        CheckConstraint(
+            "end_precision IS NULL OR end_precision IN ('day', 'month', 'quarter', 'year')",
+            name="end_precision_valid",
+        ),
+        CheckConstraint(
+            "(end_date IS NULL) = (end_precision IS NULL)", name="end_date_with_precision"
+        ),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        CheckConstraint(
+            "period_to IS NULL OR period_from IS NULL OR period_to >= period_from",
+            name="period_to_after_from",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        enum_check("alert_level", AlertLevel.values()),
+        enum_check("target_group", TargetGroup.values()),
+        enum_check("report_kind", ReportKind.values()),
+        enum_check("meeting_kind", MeetingKind.values()),
+        enum_check("meeting_level", MeetingLevel.values()),
+        enum_check("event_kind", EventKind.values()),
+        enum_check("assistance_kind", AssistanceKind.values()),
+        *[
+            CheckConstraint(f"{f} IS NULL OR {f} >= 0", name=f"{f}_not_negative")
+            for f in COUNT_FIELDS
+        ],
+        CheckConstraint(
+            "participants_women IS NULL OR participants_total IS NULL "
+            "OR participants_women <= participants_total",
+            name="women_within_total",
+        ),
+        *_type_field_checks(),
+        # The list's filters and its default order (newest first, id as tie-breaker).
+        Index("ix_activities_mission_id_start_date_id", "mission_id", "start_date", "id"),
+        Index("ix_activities_start_date_id", "start_date", "id"),
+        Index("ix_activities_type_start_date", "type", "start_date"),
+        Index("ix_activities_response_area_start_date", "response_area", "start_date"),
+        Index("ix_activities_status_mission_id", "status", "mission_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    start_date: Mapped[date] = mapped_column(Date)
+    start_precision: Mapped[str] = mapped_column(String(8))
+    end_date: Mapped[date | None] = mapped_column(Date)
+    end_precision: Mapped[str | None] = mapped_column(String(8))
+    dimension: Mapped[str] = mapped_column(String(32))
+    response_area: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(300), default="")
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT.value)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    provenance: Mapped[str] = mapped_column(String(16), default=Provenance.ENTERED.value)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # monitoring_visit
+    team: Mapped[str | None] = mapped_column(String(200))
+    team_size: Mapped[int | None] = mapped_column(Integer)
+    overnight: Mapped[bool | None] = mapped_column(Boolean)
+    persons_observed: Mapped[int | None] = mapped_column(Integer)
+    observations: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[list[str] | None] = mapped_column(JSON)
+    alert_level: Mapped[str | None] = mapped_column(String(16))
+    alert_closed: Mapped[bool | None] = mapped_column(Boolean)
+    # training
+    target_group: Mapped[str | None] = mapped_column(String(32))
+    participants_total: Mapped[int | None] = mapped_column(Integer)
+    participants_women: Mapped[int | None] = mapped_column(Integer)
+    training_days: Mapped[int | None] = mapped_column(Integer)
+    # report
+    reference_number: Mapped[str | None] = mapped_column(String(80))
+    report_kind: Mapped[str | None] = mapped_column(String(16))
+    recipients: Mapped[list[str] | None] = mapped_column(JSON)
+    self_initiated: Mapped[bool | None] = mapped_column(Boolean)
+    period_from: Mapped[date | None] = mapped_column(Date)
+    period_to: Mapped[date | None] = mapped_column(Date)
+    # meeting
+    meeting_kind: Mapped[str | None] = mapped_column(String(16))
+    meeting_level: Mapped[str | None] = mapped_column(String(16))
+    organisations_present: Mapped[str | None] = mapped_column(Text)
+    # event
+    event_kind: Mapped[str | None] = mapped_column(String(16))
+    attendees: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    # awareness
+    audience_reached: Mapped[int | None] = mapped_column(Integer)
+    # assistance
+    assistance_kind: Mapped[str | None] = mapped_column(String(16))
+    # research_support
+    research_topic: Mapped[str | None] = mapped_column(String(300))
+
+    __mapper_args__ = {"version_id_col": version}
+
+    mission: Mapped[Mission] = relationship(lazy="joined", innerjoin=True)
+    project: Mapped[Project | None] = relationship()
+    other_missions: Mapped[list[Mission]] = relationship(
+        secondary=activity_other_missions, order_by=Mission.code
+    )
+    locations: Mapped[list[Location]] = relationship(
+        secondary=activity_locations, order_by=Location.name
+    )
+    partners: Mapped[list[Partner]] = relationship(
+        secondary=activity_partners, order_by=Partner.name
+    )
+    theme_rows: Mapped[list[ActivityTheme]] = relationship(
+        cascade="all, delete-orphan", order_by=ActivityTheme.theme
+    )
+
+    @property
+    def themes(self) -> list[str]:
+        return [row.theme for row in self.theme_rows]
+
+    @themes.setter
+    def themes(self, values: list[str]) -> None:
+        wanted = list(dict.fromkeys(values))
+        keep = [row for row in self.theme_rows if row.theme in wanted]
+        have = {row.theme for row in keep}
+        self.theme_rows = keep + [ActivityTheme(theme=t) for t in wanted if t not in have]
+
+    @property
+    def is_joint(self) -> bool:
+        return bool(self.other_missions)

@@ -1,0 +1,481 @@
+"""Creating, changing, deleting and listing activities.
+
+Services take a session and keyword arguments; they flush but never commit
+(the request's unit of work does). Every change writes an audit entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from app.activities.models import Activity, ActivityTheme, activity_other_missions
+from app.activities.schemas import ActivityCreate, ActivityRead, ActivityUpdate
+from app.audit import service as audit
+from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.missions.models import Location, Mission, Partner, Project
+from app.missions.service import by_code
+from app.models_common import utcnow
+from app.partial_dates import PartialDate
+from app.vocab import ALL_TYPE_FIELDS, TYPE_FIELDS, ActivityType, Provenance, Status
+
+ENTITY = "activity"
+_PARTIAL_DATE_FIELDS = ("period_from", "period_to")
+
+
+def get(session: Session, activity_id: int) -> Activity | None:
+    """One activity with its links loaded."""
+    return session.scalar(
+        select(Activity)
+        .where(Activity.id == activity_id)
+        .options(*_load_links())
+        .execution_options(populate_existing=True)
+    )
+
+
+def get_or_raise(session: Session, activity_id: int) -> Activity:
+    activity = get(session, activity_id)
+    if activity is None:
+        raise NotFound(f"No activity with id {activity_id}.")
+    return activity
+
+
+def _load_links():
+    return (
+        selectinload(Activity.other_missions),
+        selectinload(Activity.locations),
+        selectinload(Activity.partners),
+        selectinload(Activity.theme_rows),
+        selectinload(Activity.project),
+    )
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+@dataclass
+class Resolved:
+    """The rows an activity's codes refer to, once they are known to exist."""
+
+    mission: Mission | None
+    other_missions: list[Mission]
+    locations: list[Location]
+    partners: list[Partner]
+    project: Project | None
+
+
+def validate(session: Session, values: dict[str, Any], *, loc_prefix=("body",)) -> Resolved:
+    """Check the rules that span fields or need the database; raise ValidationFailed.
+
+    `values` is a whole activity (a create body, or a record merged with a patch),
+    with codes for missions, locations, partners and project. The importer calls
+    this too, so a spreadsheet row obeys exactly the API's rules.
+    """
+    errors: list[FieldError] = []
+
+    def err(field: str | tuple, msg: str) -> None:
+        loc = field if isinstance(field, tuple) else (field,)
+        errors.append(FieldError((*loc_prefix, *loc), msg))
+
+    activity_type = ActivityType(values["type"])
+    own = set(TYPE_FIELDS[activity_type])
+    for name in ALL_TYPE_FIELDS:
+        if name not in own and values.get(name) is not None:
+            owner = next(t for t, fields in TYPE_FIELDS.items() if name in fields)
+            err(
+                name,
+                f"{name} belongs to {owner.label.lower()} records, not to "
+                f"{activity_type.label.lower()} records",
+            )
+
+    start, end = values.get("start"), values.get("end")
+    if start is not None and end is not None and end.start < start.start:
+        err("end", f"the end ({end.human()}) is before the start ({start.human()})")
+    period_from, period_to = values.get("period_from"), values.get("period_to")
+    if period_from is not None and period_to is not None and period_to.end < period_from.start:
+        err("period_to", "the period covered ends before it starts")
+
+    total, women = values.get("participants_total"), values.get("participants_women")
+    if women is not None:
+        if total is None:
+            err("participants_women", "give participants_total when you give participants_women")
+        elif women > total:
+            err(
+                "participants_women",
+                f"{women} women cannot be more than the {total} participants in total",
+            )
+
+    missions = by_code(session, Mission, [values["mission"], *values.get("other_missions", [])])
+    mission = missions.get(values["mission"].upper())
+    if mission is None:
+        err("mission", f"no mission with code {values['mission']!r}")
+    others: list[Mission] = []
+    for i, code in enumerate(values.get("other_missions") or []):
+        other = missions.get(code.upper())
+        if other is None:
+            err(("other_missions", i), f"no mission with code {code!r}")
+        elif mission is not None and other.id == mission.id:
+            err(("other_missions", i), "the lead mission cannot also be listed as taking part")
+        elif other not in others:
+            others.append(other)
+
+    def resolve(field: str, model) -> list:
+        codes = values.get(field) or []
+        found = by_code(session, model, codes)
+        rows = []
+        for i, code in enumerate(codes):
+            if code not in found:
+                err((field, i), f"no {model.__name__.lower()} with code {code!r}")
+            elif found[code] not in rows:
+                rows.append(found[code])
+        return rows
+
+    locations = resolve("locations", Location)
+    partners = resolve("partners", Partner)
+    project = None
+    if values.get("project"):
+        project = by_code(session, Project, [values["project"]]).get(values["project"])
+        if project is None:
+            err("project", f"no project with code {values['project']!r}")
+
+    if errors:
+        raise ValidationFailed(errors)
+    return Resolved(mission, others, locations, partners, project)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _apply(activity: Activity, values: dict[str, Any], resolved: Resolved) -> None:
+    """Copy validated values onto the row."""
+    start: PartialDate = values["start"]
+    end: PartialDate | None = values.get("end")
+    activity.mission = resolved.mission
+    activity.other_missions = resolved.other_missions
+    activity.locations = resolved.locations
+    activity.partners = resolved.partners
+    activity.project = resolved.project
+    activity.type = ActivityType(values["type"]).value
+    activity.title = values["title"]
+    activity.start_date, activity.start_precision = start.start, start.precision.value
+    activity.end_date = end.start if end else None
+    activity.end_precision = end.precision.value if end else None
+    activity.dimension = str(values["dimension"])
+    activity.response_area = str(values["response_area"])
+    activity.themes = [str(t) for t in values.get("themes") or []]
+    activity.summary = values.get("summary") or ""
+    activity.source = values.get("source") or ""
+    own = set(TYPE_FIELDS[ActivityType(values["type"])])
+    for name in ALL_TYPE_FIELDS:
+        value = values.get(name) if name in own else None
+        if name == "period_from" and value is not None:
+            value = value.start
+        elif name == "period_to" and value is not None:
+            value = value.end
+        elif isinstance(value, list):
+            value = [str(v) for v in value]
+        elif hasattr(value, "value"):
+            value = value.value
+        setattr(activity, name, value)
+
+
+def create(
+    session: Session,
+    *,
+    data: ActivityCreate,
+    author_id: int | None = None,
+    status: Status = Status.DRAFT,
+    provenance: Provenance = Provenance.ENTERED,
+) -> Activity:
+    """Validate and add a new activity; it starts as a draft unless told otherwise."""
+    values = data.model_dump()
+    resolved = validate(session, values)
+    if data.external_id and session.scalar(
+        select(Activity.id).where(Activity.external_id == data.external_id)
+    ):
+        raise ValidationFailed(
+            [FieldError(("body", "external_id"), "an activity with this external_id exists")]
+        )
+    activity = Activity(
+        external_id=data.external_id,
+        status=status.value,
+        provenance=provenance.value,
+        created_by_id=author_id,
+    )
+    _apply(activity, values, resolved)
+    session.add(activity)
+    session.flush()
+    audit.record(
+        session,
+        action="create",
+        entity=ENTITY,
+        entity_id=activity.id,
+        after=snapshot(activity),
+        user_id=author_id,
+    )
+    return activity
+
+
+def _as_values(activity: Activity) -> dict[str, Any]:
+    """The record in the shape `validate` reads (codes, partial dates)."""
+    values: dict[str, Any] = {
+        "mission": activity.mission.code,
+        "other_missions": [m.code for m in activity.other_missions],
+        "type": activity.type,
+        "title": activity.title,
+        "start": PartialDate.of(activity.start_date, activity.start_precision),
+        "end": PartialDate.of(activity.end_date, activity.end_precision),
+        "locations": [loc.code for loc in activity.locations],
+        "partners": [p.code for p in activity.partners],
+        "project": activity.project.code if activity.project else None,
+        "dimension": activity.dimension,
+        "response_area": activity.response_area,
+        "themes": activity.themes,
+        "summary": activity.summary,
+        "source": activity.source,
+    }
+    for name in ALL_TYPE_FIELDS:
+        values[name] = getattr(activity, name)
+    for name in _PARTIAL_DATE_FIELDS:
+        if values[name] is not None:
+            values[name] = PartialDate.of(values[name], "day")
+    return values
+
+
+def check_version(activity: Activity, version: int) -> None:
+    if activity.version != version:
+        raise Conflict(
+            f"Activity {activity.id} is at version {activity.version}, not {version}: "
+            "someone changed it since you read it. Reload it and apply your change again."
+        )
+
+
+def update(
+    session: Session, *, activity: Activity, patch: ActivityUpdate, user_id: int | None = None
+) -> Activity:
+    """Apply the fields sent; a change of type clears the old type's own fields."""
+    check_version(activity, patch.version)
+    before = snapshot(activity)
+    values = _as_values(activity)
+    changes = patch.model_dump(exclude_unset=True, exclude={"version"})
+    if "type" in changes and changes["type"] != activity.type:
+        for name in ALL_TYPE_FIELDS:
+            if name not in changes:
+                values[name] = None
+    values.update(changes)
+    resolved = validate(session, values)
+    _apply(activity, values, resolved)
+    # Touch the row itself so the version moves even when only links changed.
+    activity.updated_at = utcnow()
+    session.flush()
+    before_diff, after_diff = audit.changed_fields(before, snapshot(activity))
+    audit.record(
+        session,
+        action="update",
+        entity=ENTITY,
+        entity_id=activity.id,
+        before=before_diff,
+        after=after_diff,
+        user_id=user_id,
+    )
+    return activity
+
+
+def delete(
+    session: Session, *, activity: Activity, version: int, user_id: int | None = None
+) -> None:
+    check_version(activity, version)
+    audit.record(
+        session,
+        action="delete",
+        entity=ENTITY,
+        entity_id=activity.id,
+        before=snapshot(activity),
+        user_id=user_id,
+    )
+    session.delete(activity)
+    session.flush()
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def to_read(activity: Activity) -> ActivityRead:
+    values = {name: getattr(activity, name) for name in ALL_TYPE_FIELDS}
+    if activity.period_from is not None:
+        values["period_from"] = activity.period_from.isoformat()
+    if activity.period_to is not None:
+        values["period_to"] = activity.period_to.isoformat()
+    return ActivityRead(
+        id=activity.id,
+        external_id=activity.external_id,
+        mission=activity.mission.code,
+        other_missions=[m.code for m in activity.other_missions],
+        is_joint=activity.is_joint,
+        type=activity.type,
+        title=activity.title,
+        start=PartialDate.of(activity.start_date, activity.start_precision),
+        end=PartialDate.of(activity.end_date, activity.end_precision),
+        locations=[loc.code for loc in activity.locations],
+        partners=[p.code for p in activity.partners],
+        project=activity.project.code if activity.project else None,
+        dimension=activity.dimension,
+        response_area=activity.response_area,
+        themes=activity.themes,
+        summary=activity.summary,
+        source=activity.source,
+        status=activity.status,
+        review_comment=activity.review_comment,
+        provenance=activity.provenance,
+        created_at=activity.created_at,
+        updated_at=activity.updated_at,
+        version=activity.version,
+        **values,
+    )
+
+
+def snapshot(activity: Activity) -> dict[str, Any]:
+    """The record as JSON-ready values, for the audit trail."""
+    return to_read(activity).model_dump(
+        mode="json", exclude={"created_at", "updated_at", "is_joint"}
+    )
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    mission: Mission | None = None
+    type: str | None = None
+    area: str | None = None
+    theme: str | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+    joint: bool | None = None
+    provenance: str | None = None
+
+
+def involving(mission_id: int):
+    """Activities a mission leads or takes part in."""
+    return or_(
+        Activity.mission_id == mission_id,
+        exists().where(
+            activity_other_missions.c.activity_id == Activity.id,
+            activity_other_missions.c.mission_id == mission_id,
+        ),
+    )
+
+
+def apply_filters(query: Select, filters: ActivityFilters) -> Select:
+    if filters.mission is not None:
+        query = query.where(involving(filters.mission.id))
+    if filters.type:
+        query = query.where(Activity.type == filters.type)
+    if filters.area:
+        query = query.where(Activity.response_area == filters.area)
+    if filters.status:
+        query = query.where(Activity.status == filters.status)
+    if filters.provenance:
+        query = query.where(Activity.provenance == filters.provenance)
+    if filters.theme:
+        query = query.where(
+            exists().where(
+                ActivityTheme.activity_id == Activity.id, ActivityTheme.theme == filters.theme
+            )
+        )
+    if filters.date_from is not None:
+        query = query.where(Activity.start_date >= filters.date_from)
+    if filters.date_to is not None:
+        query = query.where(Activity.start_date <= filters.date_to)
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern += "%"
+        query = query.where(
+            or_(
+                Activity.title.ilike(pattern, escape="\\"),
+                Activity.summary.ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.joint is True:
+        query = query.where(exists().where(activity_other_missions.c.activity_id == Activity.id))
+    return query
+
+
+# Sort keys: name -> (column, how a cursor value is read back).
+SORTS = {
+    "start": (Activity.start_date, date.fromisoformat),
+    "title": (Activity.title, str),
+    "created": (Activity.created_at, datetime.fromisoformat),
+    "updated": (Activity.updated_at, datetime.fromisoformat),
+}
+SORT_CHOICES = [*SORTS, *(f"-{name}" for name in SORTS)]
+
+
+def encode_cursor(sort: str, value: Any, row_id: int) -> str:
+    raw = json.dumps(
+        {"s": sort, "v": value.isoformat() if hasattr(value, "isoformat") else value, "i": row_id}
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """Read a cursor made by `encode_cursor` for the same sort; ValidationFailed otherwise."""
+    bad = ValidationFailed(
+        [
+            FieldError(
+                ("query", "cursor"),
+                "this cursor is not valid for this list; start again from the first page",
+            )
+        ]
+    )
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(data, dict) or data.get("s") != sort:
+            raise bad
+        row_id = data["i"]
+        if not isinstance(row_id, int) or isinstance(row_id, bool):
+            raise bad
+        value = SORTS[sort.lstrip("-")][1](data["v"])
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise bad from None
+    return value, row_id
+
+
+def list_page(
+    session: Session,
+    *,
+    filters: ActivityFilters,
+    sort: str = "-start",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Activity], int, str | None]:
+    """One page of matching activities in a stable order, the total, and the next cursor.
+
+    Keyset pagination on (sort column, id): a page never repeats or skips a row,
+    even while rows are added before the cursor.
+    """
+    column, _ = SORTS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    base = apply_filters(select(Activity), filters)
+    total = session.scalar(apply_filters(select(func.count(Activity.id)), filters)) or 0
+    query = base
+    if cursor:
+        value, row_id = decode_cursor(cursor, sort)
+        key, after = tuple_(column, Activity.id), tuple_(value, row_id)
+        query = query.where(key < after if descending else key > after)
+    order = (column.desc(), Activity.id.desc()) if descending else (column.asc(), Activity.id.asc())
+    rows = list(session.scalars(query.order_by(*order).limit(limit + 1).options(*_load_links())))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
+    return rows, total, next_cursor

@@ -1,0 +1,95 @@
+"""The `fieldlog` command: set up the database, load data, serve."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+
+app = typer.Typer(
+    help="FieldLog: log and compare the migration-related work of OSCE field operations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str | None = None):
+    """Alembic's config for this project, pointed at `database_url` (or the settings')."""
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url or get_settings().database_url
+    config.attributes["configure_logger"] = False
+    return config
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+    typer.echo(f"Database is at the latest schema: {_display_url()}")
+
+
+@app.command()
+def seed() -> None:
+    """Load the study's missions, focal points, places, partners, developments and activities.
+
+    Safe to run again: records are matched by their keys, so nothing is duplicated.
+    """
+    from app.db import unit_of_work
+    from app.seeding import seed as load
+
+    with unit_of_work() as session:
+        report = load(session)
+    created = ", ".join(f"{n} {k}" for k, n in sorted(report.created.items())) or "nothing"
+    updated = ", ".join(f"{n} {k}" for k, n in sorted(report.updated.items())) or "nothing"
+    typer.echo(f"Seed loaded. Created: {created}. Updated: {updated}.")
+
+
+@app.command()
+def demo(
+    activities: Annotated[int, typer.Option(min=1, help="How many activities to add.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
+) -> None:
+    """Add synthetic activities (marked 'synthetic', never mixed with study records)."""
+    from app.db import get_engine
+    from app.demo import generate
+
+    started = time.perf_counter()
+
+    def progress(done: int) -> None:
+        if done % 100_000 == 0 or done == activities:
+            typer.echo(f"  {done:,} / {activities:,}")
+
+    added = generate(get_engine(), count=activities, seed=seed, progress=progress)
+    typer.echo(f"Added {added:,} synthetic activities in {time.perf_counter() - started:.1f} s.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web app and the API (http://HOST:PORT, API docs at /docs)."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+
+
+def _display_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The figures behind mission dashboards and the cross-mission comparison."""

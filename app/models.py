@@ -1,0 +1,28 @@
+"""Import every model so Base.metadata knows the whole schema (for Alembic and tests)."""
+
+from app.accounts.models import User
+from app.activities.models import Activity, ActivityTheme
+from app.audit.models import AuditEntry
+from app.db import Base
+from app.missions.models import (
+    Development,
+    FocalPointAppointment,
+    Location,
+    Mission,
+    Partner,
+    Project,
+)
+
+__all__ = [
+    "Activity",
+    "ActivityTheme",
+    "AuditEntry",
+    "Base",
+    "Development",
+    "FocalPointAppointment",
+    "Location",
+    "Mission",
+    "Partner",
+    "Project",
+    "User",
+]

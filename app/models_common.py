@@ -1,0 +1,27 @@
+"""Column helpers shared by the domain models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def enum_check(column: str, values: Iterable[str], *, name: str | None = None) -> CheckConstraint:
+    """CHECK that `column` holds one of `values` (or is NULL)."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
+
+
+def enum_column(length: int = 32, *, nullable: bool = False, index: bool = False) -> Mapped[str]:
+    return mapped_column(String(length), nullable=nullable, index=index)
+
+
+def precision_check(column: str) -> CheckConstraint:
+    return enum_check(column, ["day", "month", "quarter", "year"])

@@ -1,0 +1,259 @@
+"""Loading `seeds/`: the six missions and what the study says they did.
+
+Every record has a stable key, so loading twice leaves exactly the same rows:
+rows are inserted when new and brought in line with the file otherwise
+(SQLAlchemy writes nothing for a value that did not change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.activities import service as activities
+from app.activities.models import Activity
+from app.activities.schemas import ActivityCreate
+from app.audit import service as audit
+from app.missions.models import (
+    Development,
+    FocalPointAppointment,
+    Location,
+    Mission,
+    Partner,
+    Project,
+)
+from app.partial_dates import PartialDate
+from app.vocab import ActivityType, Provenance, Status
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+# Spread of n visits over a Monday-to-Friday week (day offsets from Monday).
+WEEKDAY_SPREAD = {1: [2], 2: [1, 3], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, *, new: bool, changed: bool) -> None:
+        if new:
+            self.created[kind] = self.created.get(kind, 0) + 1
+        elif changed:
+            self.updated[kind] = self.updated.get(kind, 0) + 1
+
+
+def _load(name: str, seeds_dir: Path) -> Any:
+    with open(seeds_dir / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or []
+
+
+def _upsert(session: Session, model, key_column: str, key: str, values: dict, report, kind):
+    """Insert or update one row found by its key; count what changed."""
+    row = session.scalar(select(model).where(getattr(model, key_column) == key))
+    new = row is None
+    if new:
+        row = model(**{key_column: key})
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    changed = not new and session.is_modified(row)
+    report.count(kind, new=new, changed=changed)
+    session.flush()
+    return row
+
+
+def _dates(record: dict, prefix: str, start_key: str = "start", end_key: str = "end") -> dict:
+    start = PartialDate.parse(str(record[start_key])) if record.get(start_key) else None
+    end = PartialDate.parse(str(record[end_key])) if record.get(end_key) else None
+    return {
+        f"{prefix}start_date": start.start if start else None,
+        f"{prefix}start_precision": start.precision.value if start else None,
+        f"{prefix}end_date": end.start if end else None,
+        f"{prefix}end_precision": end.precision.value if end else None,
+    }
+
+
+def seed(session: Session, seeds_dir: Path = SEEDS_DIR) -> SeedReport:
+    """Load every seed file into the database through `session` (not committed here)."""
+    report = SeedReport()
+    missions: dict[str, Mission] = {}
+    for rec in _load("missions.yaml", seeds_dir):
+        values = {
+            k: rec.get(k, "")
+            for k in (
+                "name",
+                "short_name",
+                "host_country",
+                "hq_city",
+                "mandate_summary",
+                "mandate_reference",
+                "source",
+            )
+        }
+        missions[rec["code"]] = _upsert(
+            session, Mission, "code", rec["code"], values, report, "missions"
+        )
+
+    for rec in _load("focal_points.yaml", seeds_dir):
+        values = {
+            "mission": missions[rec["mission"]],
+            "area": rec["area"],
+            "holder": rec["holder"],
+            "notes": rec.get("notes") or "",
+            "source": rec.get("source") or "",
+            **_dates(rec, ""),
+        }
+        _upsert(session, FocalPointAppointment, "code", rec["key"], values, report, "focal_points")
+
+    for rec in _load("locations.yaml", seeds_dir):
+        values = {
+            "name": rec["name"],
+            "kind": rec["kind"],
+            "country": rec["country"],
+            "mission": missions.get(rec.get("mission")) if rec.get("mission") else None,
+            "latitude": rec.get("latitude"),
+            "longitude": rec.get("longitude"),
+            "source": rec.get("source") or "",
+        }
+        _upsert(session, Location, "code", rec["key"], values, report, "locations")
+
+    for rec in _load("partners.yaml", seeds_dir):
+        values = {k: rec.get(k) for k in ("name", "acronym", "kind", "country")}
+        values["source"] = rec.get("source") or ""
+        _upsert(session, Partner, "code", rec["key"], values, report, "partners")
+
+    for rec in _load("projects.yaml", seeds_dir):
+        values = {
+            "title": rec["title"],
+            "mission": missions[rec["mission"]],
+            "funding": rec["funding"],
+            "summary": rec.get("summary") or "",
+            "source": rec.get("source") or "",
+            **_dates(rec, ""),
+        }
+        _upsert(session, Project, "code", rec["key"], values, report, "projects")
+
+    for rec in _load("developments.yaml", seeds_dir):
+        when = PartialDate.parse(str(rec["date"]))
+        values = {
+            "title": rec["title"],
+            "country": rec["country"],
+            "occurred_on": when.start,
+            "occurred_precision": when.precision.value,
+            "summary": rec.get("summary") or "",
+            "source": rec.get("source") or "",
+            "provenance": Provenance.STUDY.value,
+        }
+        _upsert(session, Development, "code", rec["key"], values, report, "developments")
+
+    for rec in _load("activities.yaml", seeds_dir):
+        _seed_activity(session, rec, Provenance.STUDY, report)
+
+    schedule = _load("reconstructed_visits.yaml", seeds_dir)
+    for rec in expand_visit_schedule(schedule):
+        _seed_activity(session, rec, Provenance.RECONSTRUCTED, report)
+    return report
+
+
+def _seed_activity(session: Session, rec: dict, provenance: Provenance, report: SeedReport):
+    """Validate a seed record with the API's own rules, then insert or update it."""
+    key = rec["key"]
+    body = {k: v for k, v in rec.items() if k != "key"}
+    for name in ("start", "end", "period_from", "period_to"):
+        if body.get(name) is not None:
+            body[name] = str(body[name])
+    data = ActivityCreate.model_validate({**body, "external_id": key})
+    existing = session.scalar(select(Activity).where(Activity.external_id == key))
+    if existing is None:
+        activities.create(session, data=data, status=Status.APPROVED, provenance=provenance)
+        report.count("activities", new=True, changed=False)
+        return
+    values = data.model_dump()
+    resolved = activities.validate(session, values, loc_prefix=(key,))
+    before = activities.snapshot(existing)
+    activities._apply(existing, values, resolved)
+    existing.status = Status.APPROVED.value
+    existing.provenance = provenance.value
+    after = activities.snapshot(existing)
+    changed = before != after
+    report.count("activities", new=False, changed=changed)
+    if changed:
+        session.flush()
+        b, a = audit.changed_fields(before, activities.snapshot(existing))
+        audit.record(
+            session,
+            action="update",
+            entity=activities.ENTITY,
+            entity_id=existing.id,
+            before=b,
+            after=a,
+            detail="seed",
+        )
+
+
+def expand_visit_schedule(schedule: dict) -> list[dict]:
+    """Turn the study's visit frequencies into one record per reconstructed visit.
+
+    Each period runs week by week from its first Monday; `visits_per_week` is a
+    number or a [low, high] range taken in turn, week after week; visits are
+    spread over Monday to Friday and every `overnight_every_nth` visit stays
+    overnight ("the PDU teams occasionally stayed in the field overnight").
+    """
+    if not schedule:
+        return []
+    records = []
+    common = {
+        "mission": schedule["mission"],
+        "type": schedule.get("type", ActivityType.MONITORING_VISIT.value),
+        "response_area": schedule.get("response_area", "monitoring"),
+        "dimension": schedule.get("dimension", "politico_military"),
+        "themes": schedule.get("themes", []),
+        "source": schedule["source"],
+    }
+    for plan in schedule["schedules"]:
+        every_nth = plan.get("overnight_every_nth") or 0
+        visit_no = 0
+        for period in plan["periods"]:
+            first = date.fromisoformat(str(period["from"]))
+            last = date.fromisoformat(str(period["to"]))
+            per_week = period["visits_per_week"]
+            choices = per_week if isinstance(per_week, list) else [per_week]
+            teams = int(period.get("teams", 1))
+            monday = first - timedelta(days=first.weekday())
+            week = 0
+            while monday <= last:
+                n = int(choices[week % len(choices)])
+                offsets = WEEKDAY_SPREAD.get(n, [i % 5 for i in range(n)])
+                for offset in sorted(offsets):
+                    day = monday + timedelta(days=offset)
+                    if not first <= day <= last:
+                        continue
+                    visit_no += 1
+                    overnight = bool(every_nth) and visit_no % every_nth == 0
+                    records.append(
+                        {
+                            **common,
+                            "key": f"{schedule['key_prefix']}-{plan['location']}-{day.isoformat()}",
+                            "title": plan["title"],
+                            "start": day.isoformat(),
+                            "locations": [plan["location"]],
+                            "team": schedule.get("team"),
+                            "team_size": int(schedule.get("team_size", 2)) * teams,
+                            "overnight": overnight,
+                            "alert_level": "none",
+                            "summary": (
+                                f"Reconstructed from the study's frequency for this period: "
+                                f"{period.get('note', '').strip()}"
+                            ).strip(),
+                        }
+                    )
+                monday += timedelta(days=7)
+                week += 1
+    return records

@@ -1,0 +1,173 @@
+"""Test databases: real SQLite files and a real PostgreSQL server, migrated to head.
+
+Each backend gets a template database, migrated with Alembic (so every run tests
+the migrations) and seeded once. Each test that writes gets its own copy of the
+template: SQLite copies the file, PostgreSQL uses CREATE DATABASE … TEMPLATE.
+
+PostgreSQL tests run when FIELDLOG_TEST_POSTGRES_URL names a server (CI sets it).
+Locally they skip with the reason; in CI (CI=true) a missing server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app.cli import alembic_config
+from app.config import Settings
+from app.db import make_engine, session_factory
+from app.main import create_app
+
+POSTGRES_URL = os.environ.get("FIELDLOG_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _postgres_admin_url() -> str:
+    url = make_url(POSTGRES_URL)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _require_postgres() -> str:
+    if not POSTGRES_URL:
+        reason = "PostgreSQL tests need FIELDLOG_TEST_POSTGRES_URL (CI sets it)"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        engine = create_engine(_postgres_admin_url())
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        message = f"PostgreSQL at FIELDLOG_TEST_POSTGRES_URL is not reachable: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return _postgres_admin_url()
+
+
+class Backend:
+    """Creates and drops databases of one kind."""
+
+    def __init__(self, name: str, tmp: Path):
+        self.name = name
+        self.tmp = tmp
+        self.created: list[str] = []
+        self.admin_url = _require_postgres() if name == "postgres" else None
+
+    def new_url(self) -> str:
+        if self.name == "sqlite":
+            return f"sqlite:///{self.tmp / f'fieldlog-{uuid.uuid4().hex[:8]}.db'}"
+        db = f"fieldlog_test_{uuid.uuid4().hex[:12]}"
+        self._admin(f'CREATE DATABASE "{db}"')
+        self.created.append(db)
+        return make_url(self.admin_url).set(database=db).render_as_string(hide_password=False)
+
+    def copy(self, template_url: str) -> str:
+        if self.name == "sqlite":
+            target = self.new_url()
+            shutil.copyfile(make_url(template_url).database, make_url(target).database)
+            return target
+        db = f"fieldlog_test_{uuid.uuid4().hex[:12]}"
+        self._admin(f'CREATE DATABASE "{db}" TEMPLATE "{make_url(template_url).database}"')
+        self.created.append(db)
+        return make_url(self.admin_url).set(database=db).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        if self.name == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(make_url(url).database + suffix).unlink(missing_ok=True)
+            return
+        db = make_url(url).database
+        self._admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        if db in self.created:
+            self.created.remove(db)
+
+    def _admin(self, sql: str) -> None:
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+        engine.dispose()
+
+    def close(self) -> None:
+        for db in list(self.created):
+            self._admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def seed_database(url: str) -> None:
+    from app.db import unit_of_work
+    from app.seeding import seed
+
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        seed(session)
+    engine.dispose()
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def backend(request, tmp_path_factory) -> Iterator[Backend]:
+    b = Backend(request.param, tmp_path_factory.mktemp(request.param))
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="session")
+def template_url(backend: Backend) -> str:
+    """A database migrated to head and seeded, copied for each test."""
+    url = backend.new_url()
+    migrate(url)
+    seed_database(url)
+    return url
+
+
+@pytest.fixture
+def db_url(backend: Backend, template_url: str) -> Iterator[str]:
+    url = backend.copy(template_url)
+    yield url
+    backend.drop(url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the test's own database; committed work stays for the test only."""
+    s = session_factory(engine, write=True)()
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url)
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, engine), raise_server_exceptions=False) as c:
+        yield c
