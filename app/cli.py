@@ -14,7 +14,15 @@ app = typer.Typer(
     help="FieldLog: log and compare the migration-related work of OSCE field operations.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def _load_models() -> None:
+    """Every command sees the whole schema."""
+    import app.models  # noqa: F401
+
 
 ROOT = Path(__file__).resolve().parent.parent
 

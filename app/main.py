@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
+import app.models  # noqa: F401  (the whole schema, for relationships across domains)
 from app.activities.api import router as activities_api
 from app.config import Settings, get_settings
 from app.dashboards.api import router as dashboards_api

@@ -47,7 +47,7 @@ def _parse_partial(value):
 PartialDateField = Annotated[
     PartialDate,
     BeforeValidator(_parse_partial),
-    PlainSerializer(lambda p: p.iso(), return_type=str),
+    PlainSerializer(lambda p: p.iso(), return_type=str, when_used="json"),
     WithJsonSchema(
         {
             "type": "string",

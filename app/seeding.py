@@ -175,7 +175,7 @@ def _seed_activity(session: Session, rec: dict, provenance: Provenance, report: 
         activities.create(session, data=data, status=Status.APPROVED, provenance=provenance)
         report.count("activities", new=True, changed=False)
         return
-    values = data.model_dump()
+    values = activities.fields_of(data)
     resolved = activities.validate(session, values, loc_prefix=(key,))
     before = activities.snapshot(existing)
     activities._apply(existing, values, resolved)

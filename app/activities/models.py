@@ -184,7 +184,7 @@ class Activity(Base):
     overnight: Mapped[bool | None] = mapped_column(Boolean)
     persons_observed: Mapped[int | None] = mapped_column(Integer)
     observations: Mapped[str | None] = mapped_column(Text)
-    findings: Mapped[list[str] | None] = mapped_column(JSON)
+    findings: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     alert_level: Mapped[str | None] = mapped_column(String(16))
     alert_closed: Mapped[bool | None] = mapped_column(Boolean)
     # training
@@ -195,7 +195,7 @@ class Activity(Base):
     # report
     reference_number: Mapped[str | None] = mapped_column(String(80))
     report_kind: Mapped[str | None] = mapped_column(String(16))
-    recipients: Mapped[list[str] | None] = mapped_column(JSON)
+    recipients: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     self_initiated: Mapped[bool | None] = mapped_column(Boolean)
     period_from: Mapped[date | None] = mapped_column(Date)
     period_to: Mapped[date | None] = mapped_column(Date)

@@ -150,6 +150,11 @@ def validate(session: Session, values: dict[str, Any], *, loc_prefix=("body",)) 
     return Resolved(mission, others, locations, partners, project)
 
 
+def fields_of(model) -> dict[str, Any]:
+    """A schema's fields as Python values (partial dates stay PartialDate, unlike model_dump)."""
+    return {name: getattr(model, name) for name in type(model).model_fields}
+
+
 # --- writing --------------------------------------------------------------------------------
 
 
@@ -195,7 +200,7 @@ def create(
     provenance: Provenance = Provenance.ENTERED,
 ) -> Activity:
     """Validate and add a new activity; it starts as a draft unless told otherwise."""
-    values = data.model_dump()
+    values = fields_of(data)
     resolved = validate(session, values)
     if data.external_id and session.scalar(
         select(Activity.id).where(Activity.external_id == data.external_id)
@@ -264,7 +269,8 @@ def update(
     check_version(activity, patch.version)
     before = snapshot(activity)
     values = _as_values(activity)
-    changes = patch.model_dump(exclude_unset=True, exclude={"version"})
+    changes = {k: v for k, v in fields_of(patch).items() if k in patch.model_fields_set}
+    changes.pop("version", None)
     if "type" in changes and changes["type"] != activity.type:
         for name in ALL_TYPE_FIELDS:
             if name not in changes:

@@ -1,8 +1,9 @@
 """Counting activities per mission: the mission summary and the comparison.
 
 A mission's figures count every activity it leads or takes part in, so a joint
-visit shows on both missions. Callers pass `visible`, a SQL condition on
-activities saying what the reader may see; drafts are not everyone's.
+visit shows on both missions; people trained count once, for the lead mission.
+Callers pass `visible`, a SQL condition on activities saying what the reader
+may see; drafts are not everyone's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -43,8 +44,16 @@ OPEN_ALERT = and_(
 
 def _involvement():
     """(activity_id, mission_id) for every mission leading or taking part in an activity."""
-    lead = select(Activity.id.label("activity_id"), Activity.mission_id.label("mission_id"))
-    joint = select(activity_other_missions.c.activity_id, activity_other_missions.c.mission_id)
+    lead = select(
+        Activity.id.label("activity_id"),
+        Activity.mission_id.label("mission_id"),
+        literal(True).label("is_lead"),
+    )
+    joint = select(
+        activity_other_missions.c.activity_id,
+        activity_other_missions.c.mission_id,
+        literal(False).label("is_lead"),
+    )
     return union_all(lead, joint).subquery("involvement")
 
 
@@ -66,7 +75,8 @@ def _figures(
         "type": Activity.type,
         "theme": ActivityTheme.theme,
     }[axis]
-    is_training = Activity.type == ActivityType.TRAINING.value
+    # People trained count once, for the lead mission; the activity counts for every mission.
+    is_training = and_(Activity.type == ActivityType.TRAINING.value, inv.c.is_lead)
 
     def count_if(condition) -> ColumnElement[int]:
         return func.sum(case((condition, 1), else_=0))

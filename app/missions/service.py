@@ -20,6 +20,9 @@ from app.missions.models import (
 from app.partial_dates import PartialDate
 from app.vocab import FocalPointArea
 
+# Developments that concern the whole region show on every mission's timeline.
+REGION = "Western Balkans"
+
 
 def get_all(session: Session) -> Sequence[Mission]:
     """Every mission, by code."""
@@ -82,7 +85,7 @@ def list_developments(
 ) -> Sequence[Development]:
     query = select(Development).order_by(Development.occurred_on, Development.id)
     if country is not None:
-        query = query.where(or_(Development.country == country, Development.country == "Region"))
+        query = query.where(or_(Development.country == country, Development.country == REGION))
     if date_from is not None:
         query = query.where(Development.occurred_on >= date_from)
     if date_to is not None:
