@@ -82,6 +82,59 @@ def demo(
     typer.echo(f"Added {added:,} synthetic activities in {time.perf_counter() - started:.1f} s.")
 
 
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="Sign-in email.")],
+    name: Annotated[str, typer.Option(help="The person's name.")],
+    role: Annotated[str, typer.Option(help="focal_point, head_of_mission, cpc_desk or admin.")],
+    mission: Annotated[
+        str | None, typer.Option(help="Mission code, for focal points and heads of mission.")
+    ] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 12 characters; common passwords are refused.",
+        ),
+    ] = "",
+) -> None:
+    """Add a user who can sign in."""
+    from app.accounts import service
+    from app.db import unit_of_work
+    from app.errors import ValidationFailed
+
+    try:
+        with unit_of_work() as session:
+            user = service.create(
+                session, email=email, name=name, role=role, mission_code=mission, password=password
+            )
+            typer.echo(f"Created {user.role} {user.email}.")
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            typer.echo(f"{error.loc[-1]}: {error.msg}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command("demo-users")
+def demo_users(
+    disable: Annotated[
+        bool, typer.Option("--disable", help="Deactivate them instead (before production).")
+    ] = False,
+) -> None:
+    """Create demo users for every role and mission (demo only; see the README)."""
+    from app.accounts.demo_users import DEMO_PASSWORD, disable_demo_users, ensure_demo_users
+    from app.db import unit_of_work
+
+    with unit_of_work() as session:
+        if disable:
+            typer.echo(f"{disable_demo_users(session)} demo users deactivated.")
+            return
+        added = ensure_demo_users(session)
+    typer.echo(f"{added} demo users added. Demo password for all of them: {DEMO_PASSWORD}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

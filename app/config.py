@@ -1,26 +1,56 @@
-"""One settings class, read from FIELDLOG_* environment variables."""
+"""One settings class, read from FIELDLOG_* environment variables; fails fast on bad values."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-do-not-use-in-production"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FIELDLOG_", env_file=".env", extra="ignore")
 
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses the development secret and the demo users.",
+    )
     database_url: str = Field(
         default="sqlite:///fieldlog.db",
         description="SQLAlchemy URL. SQLite file in the working directory by default; "
         "postgresql+psycopg://user@host/db in production.",
+    )
+    secret_key: str = Field(
+        default=DEV_SECRET,
+        min_length=16,
+        description="Signs session and CSRF cookies. Set a long random value in production.",
     )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long a SQLite writer waits for the lock."
     )
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Cap on list `limit`.")
     docs_enabled: bool = Field(default=True, description="Serve /docs and /openapi.json.")
+    cookie_secure: bool = Field(
+        default=False, description="Mark cookies Secure (set true behind HTTPS)."
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Sign out after this long without a request."
+    )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="Sign out this long after signing in, always."
+    )
+    login_max_failures_per_account: int = Field(
+        default=5, ge=1, description="Failed logins for one account before it is locked."
+    )
+    login_max_failures_per_address: int = Field(
+        default=20, ge=1, description="Failed logins from one client address before it is locked."
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="Window that failures are counted in, and lockout length."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -30,6 +60,12 @@ class Settings(BaseSettings):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         return url
+
+    @model_validator(mode="after")
+    def _production_is_strict(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("FIELDLOG_SECRET_KEY must be set to a long random value in production")
+        return self
 
 
 @lru_cache

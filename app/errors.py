@@ -8,10 +8,11 @@ every 4xx the same way: ``{"detail": [{"loc": [...], "msg": "...", "type": "..."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -45,6 +46,14 @@ class Conflict(Exception):
     """The request is valid but clashes with the record's current state (stale version)."""
 
 
+class NotAuthenticated(Exception):
+    """Nobody is signed in (or the session or token has ended)."""
+
+
+class Forbidden(Exception):
+    """Signed in, but this role or mission may not do this."""
+
+
 def _detail(msg: str, type_: str) -> dict:
     return {"detail": [{"loc": [], "msg": msg, "type": type_}]}
 
@@ -59,45 +68,80 @@ def _clean_pydantic_errors(errors) -> list[dict]:
     return cleaned
 
 
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def _answer(request: Request, status: int, msg: str, type_: str, headers=None):
+    """JSON for the API, a plain page for people."""
+    if wants_json(request):
+        return JSONResponse(_detail(msg, type_), status_code=status, headers=headers)
+    from app.web import render
+
+    response = render(request, "error.html", {"status": status, "message": msg}, status_code=status)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationFailed)
-    async def _validation_failed(_: Request, exc: ValidationFailed) -> JSONResponse:
+    async def _validation_failed(request: Request, exc: ValidationFailed):
+        if not wants_json(request):
+            return _answer(request, 422, str(exc), "value_error")
         return JSONResponse({"detail": [e.as_dict() for e in exc.errors]}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _clean_pydantic_errors(exc.errors())}, status_code=422)
+    async def _request_invalid(request: Request, exc: RequestValidationError):
+        errors = _clean_pydantic_errors(exc.errors())
+        if not wants_json(request):
+            text = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors
+            )
+            return _answer(request, 422, text, "value_error")
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(NotAuthenticated)
+    async def _not_authenticated(request: Request, exc: NotAuthenticated):
+        if wants_json(request):
+            return JSONResponse(
+                _detail(str(exc) or "Sign in first.", "not_authenticated"),
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden):
+        return _answer(request, 403, str(exc) or "Not allowed.", "forbidden")
 
     @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse(_detail(str(exc) or "Not found", "not_found"), status_code=404)
+    async def _not_found(request: Request, exc: NotFound):
+        return _answer(request, 404, str(exc) or "Not found.", "not_found")
 
     @app.exception_handler(Conflict)
-    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return JSONResponse(_detail(str(exc), "conflict"), status_code=409)
+    async def _conflict(request: Request, exc: Conflict):
+        return _answer(request, 409, str(exc), "conflict")
 
     @app.exception_handler(StaleDataError)
-    async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
+    async def _stale(request: Request, exc: StaleDataError):
         msg = "The record was changed by someone else meanwhile; reload it and try again."
-        return JSONResponse(_detail(msg, "conflict"), status_code=409)
+        return _answer(request, 409, msg, "conflict")
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(request: Request, exc: IntegrityError):
         # Services validate first; this is the database's last word on a race.
         msg = "The change conflicts with existing data (a duplicate or a broken reference)."
-        return JSONResponse(_detail(msg, "conflict"), status_code=409)
+        return _answer(request, 409, msg, "conflict")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            _detail(str(exc.detail), "http_error"),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            _detail("Something went wrong on our side; the change was not saved.", "server_error"),
-            status_code=500,
+    async def _http(request: Request, exc: StarletteHTTPException):
+        msg = str(exc.detail)
+        if exc.status_code == 404 and msg == "Not Found":
+            msg = "There is no page at this address."
+        return _answer(
+            request, exc.status_code, msg, "http_error", headers=getattr(exc, "headers", None)
         )

@@ -1,21 +1,25 @@
-"""create_app(): routers, static files, error handlers — nothing else."""
+"""create_app(): routers, static files, middleware, error handlers — nothing else."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 import app.models  # noqa: F401  (the whole schema, for relationships across domains)
+from app.accounts.deps import Public, SignedIn
+from app.accounts.pages import router as accounts_pages
 from app.activities.api import router as activities_api
 from app.config import Settings, get_settings
 from app.dashboards.api import router as dashboards_api
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.missions.api import router as missions_api
+from app.security import CSRFMiddleware, SecurityHeadersMiddleware
+from app.web import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,22 +30,46 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="FieldLog",
         summary="Migration-related activities of the OSCE field operations in the Western Balkans.",
         version="0.1.0",
-        docs_url="/docs" if settings.docs_enabled else None,
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(
         settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
+    _refuse_unsafe_production(settings, app.state.engine)
     install_error_handlers(app)
     app.include_router(missions_api)
     app.include_router(dashboards_api)
     app.include_router(activities_api)
+    app.include_router(accounts_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    _operations_routes(app, settings)
+    # Added last = outermost: headers go on every answer, CSRF failures included.
+    app.add_middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.cookie_secure)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    return app
 
+
+def _refuse_unsafe_production(settings: Settings, engine: Engine) -> None:
+    """In production, demo users with their published password must not exist."""
+    if settings.environment != "production":
+        return
+    from app.accounts.demo_users import any_demo_users
+    from app.db import unit_of_work
+
+    with unit_of_work(engine, write=False) as session:
+        if any_demo_users(session):
+            raise RuntimeError(
+                "Demo users exist in this database; remove them (they share a published "
+                "password) before running with FIELDLOG_ENVIRONMENT=production."
+            )
+
+
+def _operations_routes(app: FastAPI, settings: Settings) -> None:
     @app.get("/healthz", tags=["operations"])
-    def healthz() -> JSONResponse:
+    def healthz(user: Public) -> JSONResponse:
         """200 when the database answers, 503 when it does not."""
         try:
             with app.state.engine.connect() as conn:
@@ -50,4 +78,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             return JSONResponse({"status": "database unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    return app
+    @app.get("/", include_in_schema=False)
+    def home(user: SignedIn) -> RedirectResponse:
+        """Each person starts where their work is."""
+        if user.mission is not None:
+            return RedirectResponse(f"/missions/{user.mission.code}", status_code=303)
+        return RedirectResponse("/compare", status_code=303)
+
+    if not settings.docs_enabled:
+        return
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(user: SignedIn) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request, user: SignedIn):
+        """Swagger UI from static/vendor, so the docs work offline and under the CSP."""
+        return render(request, "docs.html")

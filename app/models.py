@@ -1,6 +1,6 @@
 """Import every model so Base.metadata knows the whole schema (for Alembic and tests)."""
 
-from app.accounts.models import User
+from app.accounts.models import ApiToken, LoginFailure, User, UserSession
 from app.activities.models import Activity, ActivityTheme
 from app.audit.models import AuditEntry
 from app.db import Base
@@ -15,6 +15,9 @@ from app.missions.models import (
 
 __all__ = [
     "Activity",
+    "ApiToken",
+    "LoginFailure",
+    "UserSession",
     "ActivityTheme",
     "AuditEntry",
     "Base",

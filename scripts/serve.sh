@@ -7,4 +7,5 @@ python3.11 -m venv .venv
 .venv/bin/pip install --quiet -e .
 .venv/bin/fieldlog init
 .venv/bin/fieldlog seed
+.venv/bin/fieldlog demo-users
 exec .venv/bin/fieldlog serve --host 127.0.0.1 --port 8000

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -111,14 +111,25 @@ def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def seed_database(url: str) -> None:
+def seed_database(url: str) -> dict[str, str]:
+    """Seed the study data and the demo users; return an API token per demo user,
+    keyed by the part of the email before @ (e.g. 'hom.mkd', 'fp.srb', 'cpc', 'admin')."""
+    from app.accounts import service as accounts
+    from app.accounts.demo_users import ensure_demo_users
+    from app.accounts.models import User
     from app.db import unit_of_work
     from app.seeding import seed
 
     engine = make_engine(url)
+    tokens = {}
     with unit_of_work(engine) as session:
         seed(session)
+        ensure_demo_users(session)
+        for user in session.scalars(select(User).where(User.is_demo)):
+            _, secret = accounts.create_token(session, user=user, name="tests", days=30)
+            tokens[user.email.split("@")[0]] = secret
     engine.dispose()
+    return tokens
 
 
 @pytest.fixture(
@@ -131,12 +142,23 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
 
 
 @pytest.fixture(scope="session")
-def template_url(backend: Backend) -> str:
-    """A database migrated to head and seeded, copied for each test."""
+def template(backend: Backend) -> tuple[str, dict[str, str]]:
+    """A database migrated to head and seeded, copied for each test, and its API tokens."""
     url = backend.new_url()
     migrate(url)
-    seed_database(url)
-    return url
+    tokens = seed_database(url)
+    return url, tokens
+
+
+@pytest.fixture(scope="session")
+def template_url(template) -> str:
+    return template[0]
+
+
+@pytest.fixture(scope="session")
+def tokens(template) -> dict[str, str]:
+    """API token secrets of the demo users: tokens['hom.mkd'], tokens['cpc'], …"""
+    return template[1]
 
 
 @pytest.fixture
@@ -168,6 +190,33 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, engine), raise_server_exceptions=False) as c:
-        yield c
+def app(settings: Settings, engine: Engine):
+    return create_app(settings, engine)
+
+
+@pytest.fixture
+def client_as(app, tokens) -> Iterator:
+    """`client_as('fp.mkd')` is a TestClient signed in (by API token) as that demo user;
+    `client_as(None)` is nobody signed in."""
+    clients = []
+
+    def make(who: str | None) -> TestClient:
+        headers = {"Authorization": f"Bearer {tokens[who]}"} if who else {}
+        c = TestClient(app, raise_server_exceptions=False, headers=headers)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def client(client_as) -> TestClient:
+    """The Skopje head of mission: may read everything of MKD and change its records."""
+    return client_as("hom.mkd")
+
+
+@pytest.fixture
+def anonymous(client_as) -> TestClient:
+    return client_as(None)

@@ -1,10 +1,10 @@
-"""Users of FieldLog."""
+"""Users, their sign-in sessions, their API tokens, and failed sign-ins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
@@ -23,6 +23,10 @@ class User(Base):
             "role NOT IN ('focal_point', 'head_of_mission') OR mission_id IS NOT NULL",
             name="mission_roles_have_mission",
         ),
+        CheckConstraint(
+            "role IN ('focal_point', 'head_of_mission') OR mission_id IS NULL",
+            name="other_roles_have_no_mission",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +35,59 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    mission: Mapped[Mission | None] = relationship()
+    mission: Mapped[Mission | None] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie holds a random id; only its hash is stored, and
+    ending the row ends the session, whoever holds a copy of the cookie."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    """A personal access token: shown once, stored as a hash, expiring, revocable."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """One failed sign-in, counted per account and per client address for rate limiting."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "at"),
+        Index("ix_login_failures_client_addr_at", "client_addr", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    email: Mapped[str] = mapped_column(String(254))
+    client_addr: Mapped[str] = mapped_column(String(64))

@@ -6,14 +6,17 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from app.activities import service
+from app.accounts import policy
+from app.accounts.deps import MissionStaff, Reviewer, SignedIn
+from app.activities import service, workflow
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
 from app.audit import service as audit
 from app.config import get_settings
 from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
 from app.missions import service as missions
+from app.schemas_common import InputModel, Text
 from app.vocab import ActivityType, Provenance, ResponseArea, Status, Theme
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
@@ -30,9 +33,17 @@ class HistoryEntry(BaseModel):
     detail: str | None
 
 
+class TransitionBody(InputModel):
+    version: int = Field(ge=1, le=2_147_483_647, description="The version you read.")
+    comment: Text(2_000) | None = Field(
+        default=None, description="Why it is returned (required to return)."
+    )
+
+
 @router.get("", response_model=ActivityPage)
 def list_activities(
     session: SessionDep,
+    user: SignedIn,
     mission: Annotated[str | None, Query(max_length=8, description="Lead or taking part.")] = None,
     type: ActivityType | None = None,
     area: ResponseArea | None = None,
@@ -66,7 +77,12 @@ def list_activities(
     )
     limit = min(limit, get_settings().page_size_max)
     rows, total, next_cursor = service.list_page(
-        session, filters=filters, sort=sort, limit=limit, cursor=cursor
+        session,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        visible=policy.visible_activities(user),
     )
     return ActivityPage(
         items=[service.to_read(a) for a in rows], total=total, limit=limit, next_cursor=next_cursor
@@ -74,41 +90,79 @@ def list_activities(
 
 
 @router.post("", response_model=ActivityRead, status_code=201)
-def create_activity(data: ActivityCreate, session: SessionDep, response: Response):
-    """Log a new activity. It starts as a draft."""
-    activity = service.create(session, data=data)
+def create_activity(
+    data: ActivityCreate, session: SessionDep, user: MissionStaff, response: Response
+):
+    """Log a new activity for your own mission. It starts as a draft."""
+    activity = service.create(session, data=data, actor=user)
     response.headers["Location"] = f"/api/v1/activities/{activity.id}"
     return service.to_read(activity)
 
 
 @router.get("/{activity_id}", response_model=ActivityRead)
-def read_activity(activity_id: int, session: SessionDep):
-    return service.to_read(service.get_or_raise(session, activity_id))
+def read_activity(activity_id: int, session: SessionDep, user: SignedIn):
+    return service.to_read(service.get_or_raise(session, activity_id, actor=user))
 
 
 @router.patch("/{activity_id}", response_model=ActivityRead)
-def update_activity(activity_id: int, patch: ActivityUpdate, session: SessionDep):
+def update_activity(
+    activity_id: int, patch: ActivityUpdate, session: SessionDep, user: MissionStaff
+):
     """Change the fields sent. Send the `version` you read; a stale one answers 409."""
-    activity = service.get_or_raise(session, activity_id)
-    return service.to_read(service.update(session, activity=activity, patch=patch))
+    activity = service.get_or_raise(session, activity_id, actor=user)
+    return service.to_read(service.update(session, activity=activity, patch=patch, actor=user))
 
 
 @router.delete("/{activity_id}", status_code=204)
 def delete_activity(
     activity_id: int,
     session: SessionDep,
+    user: MissionStaff,
     version: Annotated[int, Query(ge=1, le=2_147_483_647, description="The version you read.")],
 ):
-    """Delete an activity. A stale `version` answers 409 and deletes nothing."""
-    activity = service.get_or_raise(session, activity_id)
-    service.delete(session, activity=activity, version=version)
+    """Delete a draft or returned activity. A stale `version` answers 409, deleting nothing."""
+    activity = service.get_or_raise(session, activity_id, actor=user)
+    service.delete(session, activity=activity, version=version, actor=user)
     return Response(status_code=204)
 
 
+def _transition(session, user, activity_id: int, action, body: TransitionBody):
+    activity = service.get_or_raise(session, activity_id, actor=user)
+    workflow.transition(
+        session,
+        activity=activity,
+        action=action,
+        version=body.version,
+        actor=user,
+        comment=body.comment,
+    )
+    return service.to_read(activity)
+
+
+@router.post("/{activity_id}/submit", response_model=ActivityRead)
+def submit_activity(
+    activity_id: int, body: TransitionBody, session: SessionDep, user: MissionStaff
+):
+    """Send a draft or returned record to the head of mission for review."""
+    return _transition(session, user, activity_id, workflow.Action.SUBMIT, body)
+
+
+@router.post("/{activity_id}/approve", response_model=ActivityRead)
+def approve_activity(activity_id: int, body: TransitionBody, session: SessionDep, user: Reviewer):
+    """Approve a submitted record of your mission (heads of mission)."""
+    return _transition(session, user, activity_id, workflow.Action.APPROVE, body)
+
+
+@router.post("/{activity_id}/return", response_model=ActivityRead)
+def return_activity(activity_id: int, body: TransitionBody, session: SessionDep, user: Reviewer):
+    """Return a submitted record with a comment saying what to change (heads of mission)."""
+    return _transition(session, user, activity_id, workflow.Action.RETURN, body)
+
+
 @router.get("/{activity_id}/history", response_model=list[HistoryEntry])
-def activity_history(activity_id: int, session: SessionDep):
+def activity_history(activity_id: int, session: SessionDep, user: SignedIn):
     """Every change to the record, oldest first."""
-    service.get_or_raise(session, activity_id)
+    service.get_or_raise(session, activity_id, actor=user)
     return [
         HistoryEntry.model_validate(e, from_attributes=True)
         for e in audit.history(session, entity=service.ENTITY, entity_id=activity_id)

@@ -2,6 +2,9 @@
 
 Services take a session and keyword arguments; they flush but never commit
 (the request's unit of work does). Every change writes an audit entry.
+
+`actor` is the signed-in user, checked against the policy; None means the
+system itself (the seed loader, the CLI), which the policy does not restrict.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from app.accounts import policy
+from app.accounts.models import User
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
 from app.activities.schemas import ActivityCreate, ActivityRead, ActivityUpdate
 from app.audit import service as audit
-from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.missions.models import Location, Mission, Partner, Project
 from app.missions.service import by_code
 from app.models_common import utcnow
@@ -40,9 +45,10 @@ def get(session: Session, activity_id: int) -> Activity | None:
     )
 
 
-def get_or_raise(session: Session, activity_id: int) -> Activity:
+def get_or_raise(session: Session, activity_id: int, *, actor: User | None = None) -> Activity:
+    """The activity, if it exists and `actor` may see it; NotFound otherwise (no leak)."""
     activity = get(session, activity_id)
-    if activity is None:
+    if activity is None or (actor is not None and not policy.can_see(actor, activity)):
         raise NotFound(f"No activity with id {activity_id}.")
     return activity
 
@@ -195,13 +201,17 @@ def create(
     session: Session,
     *,
     data: ActivityCreate,
-    author_id: int | None = None,
+    actor: User | None = None,
     status: Status = Status.DRAFT,
     provenance: Provenance = Provenance.ENTERED,
 ) -> Activity:
     """Validate and add a new activity; it starts as a draft unless told otherwise."""
     values = fields_of(data)
     resolved = validate(session, values)
+    if actor is not None and not policy.can_create_for(actor, resolved.mission.id):
+        own = actor.mission.code if actor.mission else "none"
+        raise Forbidden(f"You can log activities for your own mission ({own}) only.")
+    author_id = actor.id if actor else None
     if data.external_id and session.scalar(
         select(Activity.id).where(Activity.external_id == data.external_id)
     ):
@@ -263,9 +273,15 @@ def check_version(activity: Activity, version: int) -> None:
 
 
 def update(
-    session: Session, *, activity: Activity, patch: ActivityUpdate, user_id: int | None = None
+    session: Session, *, activity: Activity, patch: ActivityUpdate, actor: User | None = None
 ) -> Activity:
-    """Apply the fields sent; a change of type clears the old type's own fields."""
+    """Apply the fields sent; a change of type clears the old type's own fields.
+
+    A head of mission editing an approved record leaves it approved; the audit
+    entry records the change like any other.
+    """
+    if actor is not None and not policy.can_edit(actor, activity):
+        raise Forbidden(policy.edit_refusal(actor, activity))
     check_version(activity, patch.version)
     before = snapshot(activity)
     values = _as_values(activity)
@@ -277,6 +293,8 @@ def update(
                 values[name] = None
     values.update(changes)
     resolved = validate(session, values)
+    if actor is not None and not policy.can_create_for(actor, resolved.mission.id):
+        raise Forbidden("A record cannot be moved to another mission.")
     _apply(activity, values, resolved)
     # Touch the row itself so the version moves even when only links changed.
     activity.updated_at = utcnow()
@@ -289,14 +307,21 @@ def update(
         entity_id=activity.id,
         before=before_diff,
         after=after_diff,
-        user_id=user_id,
+        user_id=actor.id if actor else None,
     )
     return activity
 
 
 def delete(
-    session: Session, *, activity: Activity, version: int, user_id: int | None = None
+    session: Session, *, activity: Activity, version: int, actor: User | None = None
 ) -> None:
+    """Delete a draft or returned record (approved records stay: reports may cite them)."""
+    if actor is not None and not policy.can_delete(actor, activity):
+        raise Forbidden(
+            "Approved records cannot be deleted."
+            if activity.status == Status.APPROVED.value
+            else policy.edit_refusal(actor, activity)
+        )
     check_version(activity, version)
     audit.record(
         session,
@@ -304,7 +329,7 @@ def delete(
         entity=ENTITY,
         entity_id=activity.id,
         before=snapshot(activity),
-        user_id=user_id,
+        user_id=actor.id if actor else None,
     )
     session.delete(activity)
     session.flush()
@@ -462,6 +487,7 @@ def list_page(
     sort: str = "-start",
     limit: int = 50,
     cursor: str | None = None,
+    visible=None,
 ) -> tuple[list[Activity], int, str | None]:
     """One page of matching activities in a stable order, the total, and the next cursor.
 
@@ -471,7 +497,10 @@ def list_page(
     column, _ = SORTS[sort.lstrip("-")]
     descending = sort.startswith("-")
     base = apply_filters(select(Activity), filters)
-    total = session.scalar(apply_filters(select(func.count(Activity.id)), filters)) or 0
+    counting = apply_filters(select(func.count(Activity.id)), filters)
+    if visible is not None:
+        base, counting = base.where(visible), counting.where(visible)
+    total = session.scalar(counting) or 0
     query = base
     if cursor:
         value, row_id = decode_cursor(cursor, sort)

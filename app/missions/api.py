@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.accounts.deps import SignedIn
 from app.deps import SessionDep
 from app.missions import service
 from app.missions.schemas import (
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["reference data"])
 
 
 @router.get("/missions", response_model=list[MissionRead])
-def list_missions(session: SessionDep):
+def list_missions(session: SessionDep, user: SignedIn):
     """The six field operations, with when each got a migration focal point."""
     return [
         mission_read(m, service.migration_focal_point_since(m.focal_points))
@@ -33,36 +34,36 @@ def list_missions(session: SessionDep):
 
 
 @router.get("/missions/{code}", response_model=MissionRead)
-def read_mission(code: str, session: SessionDep):
+def read_mission(code: str, session: SessionDep, user: SignedIn):
     mission = service.get_by_code_or_raise(session, code)
     return mission_read(mission, service.migration_focal_point_since(mission.focal_points))
 
 
 @router.get("/locations", response_model=list[LocationRead])
-def list_locations(session: SessionDep, mission: str | None = None):
+def list_locations(session: SessionDep, user: SignedIn, mission: str | None = None):
     scope = service.get_by_code_or_raise(session, mission) if mission else None
     return [location_read(loc) for loc in service.list_locations(session, mission=scope)]
 
 
 @router.get("/partners", response_model=list[PartnerRead])
-def list_partners(session: SessionDep):
+def list_partners(session: SessionDep, user: SignedIn):
     return service.list_partners(session)
 
 
 @router.get("/focal-points", response_model=list[FocalPointRead])
-def list_focal_points(session: SessionDep, mission: str | None = None):
+def list_focal_points(session: SessionDep, user: SignedIn, mission: str | None = None):
     """Focal point appointments: who covers migration, police, anti-trafficking, from when."""
     scope = service.get_by_code_or_raise(session, mission) if mission else None
     return [focal_point_read(fp) for fp in service.list_focal_points(session, mission=scope)]
 
 
 @router.get("/projects", response_model=list[ProjectRead])
-def list_projects(session: SessionDep, mission: str | None = None):
+def list_projects(session: SessionDep, user: SignedIn, mission: str | None = None):
     scope = service.get_by_code_or_raise(session, mission) if mission else None
     return [project_read(p) for p in service.list_projects(session, mission=scope)]
 
 
 @router.get("/developments", response_model=list[DevelopmentRead])
-def list_developments(session: SessionDep, country: str | None = None):
+def list_developments(session: SessionDep, user: SignedIn, country: str | None = None):
     """Developments in the host countries and the region, oldest first."""
     return [development_read(d) for d in service.list_developments(session, country=country)]

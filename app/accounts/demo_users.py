@@ -1,0 +1,90 @@
+"""Demo users, one per role and mission, so a newcomer can sign in at once.
+
+Demo only: they share a published password, are marked `is_demo`, and an app
+started with FIELDLOG_ENVIRONMENT=production refuses to run while any exist.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from app.accounts import service
+from app.accounts.models import User
+from app.missions import service as missions
+from app.vocab import Role
+
+DEMO_PASSWORD = "fieldlog-demo-2016"
+DEMO_DOMAIN = "demo.fieldlog.example"
+
+
+def demo_accounts(session: Session) -> list[dict]:
+    """(email, name, role, mission) for every demo user."""
+    accounts = [
+        {
+            "email": f"cpc@{DEMO_DOMAIN}",
+            "name": "CPC desk (demo)",
+            "role": Role.CPC_DESK.value,
+            "mission": None,
+        },
+        {
+            "email": f"admin@{DEMO_DOMAIN}",
+            "name": "Administrator (demo)",
+            "role": Role.ADMIN.value,
+            "mission": None,
+        },
+    ]
+    for mission in missions.get_all(session):
+        code = mission.code.lower()
+        accounts.append(
+            {
+                "email": f"fp.{code}@{DEMO_DOMAIN}",
+                "name": f"Focal point {mission.short_name} (demo)",
+                "role": Role.FOCAL_POINT.value,
+                "mission": mission.code,
+            }
+        )
+        accounts.append(
+            {
+                "email": f"hom.{code}@{DEMO_DOMAIN}",
+                "name": f"Head of mission {mission.short_name} (demo)",
+                "role": Role.HEAD_OF_MISSION.value,
+                "mission": mission.code,
+            }
+        )
+    return accounts
+
+
+def ensure_demo_users(session: Session) -> int:
+    """Create the demo users that do not exist yet; returns how many were added."""
+    added = 0
+    for account in demo_accounts(session):
+        if service.get_by_email(session, account["email"]) is None:
+            service.create(
+                session,
+                email=account["email"],
+                name=account["name"],
+                role=account["role"],
+                mission_code=account["mission"],
+                password=DEMO_PASSWORD,
+                is_demo=True,
+            )
+            added += 1
+    return added
+
+
+def any_demo_users(session: Session) -> bool:
+    """True while any demo user can still sign in."""
+    return bool(
+        session.scalar(select(exists().where(User.is_demo.is_(True), User.active.is_(True))))
+    )
+
+
+def disable_demo_users(session: Session) -> int:
+    """Deactivate every demo user and forget its password (audit entries keep the rows)."""
+    users = list(session.scalars(select(User).where(User.is_demo.is_(True), User.active)))
+    for user in users:
+        service.change(session, user=user, actor_id=None, active=False)
+        user.password_hash = None
+    session.flush()
+    return len(users)

@@ -1,0 +1,230 @@
+"""Pages: sign in and out, your account and API tokens, and user administration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from app.accounts import service
+from app.accounts.deps import (
+    SESSION_COOKIE,
+    Admin,
+    Public,
+    SignedIn,
+    client_address,
+    sign_session_token,
+)
+from app.deps import SessionDep
+from app.errors import ValidationFailed
+from app.missions import service as missions
+from app.vocab import Role
+from app.web import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never redirect a person to another site after signing in."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parsed = urlparse(target)
+    return "/" if parsed.netloc or parsed.scheme else target
+
+
+def _errors(exc: ValidationFailed) -> dict[str, str]:
+    return {str(e.loc[-1]): e.msg for e in exc.errors}
+
+
+@router.get("/login")
+def login_page(request: Request, user: Public, next: str | None = None):
+    if user is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "accounts/login.html", {"next": _safe_next(next), "email": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    user: Public,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
+    """Sign in. Runs in the thread pool, so Argon2 never blocks the event loop."""
+    settings = request.app.state.settings
+    result = service.login(
+        session, settings, email=email, password=password, client_addr=client_address(request)
+    )
+    if result.user is None:
+        status = 429 if "Too many" in (result.error or "") else 401
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": _safe_next(next), "email": email, "error": result.error},
+            status_code=status,
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign_session_token(settings, result.session_token),
+        max_age=settings.session_absolute_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, user: SignedIn):
+    token = getattr(request.state, "session_token", None)
+    if token:
+        service.end_session(session, token=token, user_id=user.id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/account")
+def account_page(request: Request, session: SessionDep, user: SignedIn):
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": service.list_tokens(session, user=user), "form": {"name": "", "days": 90}},
+    )
+
+
+@router.post("/account/tokens")
+def create_token(
+    request: Request,
+    session: SessionDep,
+    user: SignedIn,
+    name: Annotated[str, Form(max_length=200)] = "",
+    days: Annotated[str, Form(max_length=10)] = "90",
+):
+    """Create a personal access token; its secret is shown on this response only."""
+    form = {"name": name, "days": days}
+    try:
+        token, secret = service.create_token(
+            session, user=user, name=name, days=int(days) if days.strip().isdigit() else 0
+        )
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "accounts/account.html",
+            {
+                "tokens": service.list_tokens(session, user=user),
+                "form": form,
+                "errors": _errors(exc),
+            },
+            status_code=422,
+        )
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "tokens": service.list_tokens(session, user=user),
+            "form": {"name": "", "days": 90},
+            "new_secret": secret,
+            "new_token": token,
+        },
+    )
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(token_id: int, session: SessionDep, user: SignedIn):
+    service.revoke_token(session, user=user, token_id=token_id)
+    return RedirectResponse("/account", status_code=303)
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+def _user_form_context(session, **extra):
+    return {"roles": list(Role), "missions": missions.get_all(session), **extra}
+
+
+@router.get("/admin/users")
+def users_page(request: Request, session: SessionDep, user: Admin):
+    blank = {"email": "", "name": "", "role": "focal_point", "mission": ""}
+    return render(
+        request,
+        "accounts/users.html",
+        _user_form_context(session, users=service.get_all(session), form=blank),
+    )
+
+
+@router.post("/admin/users")
+def add_user(
+    request: Request,
+    session: SessionDep,
+    user: Admin,
+    email: Annotated[str, Form(max_length=254)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=32)] = "",
+    mission: Annotated[str, Form(max_length=8)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+):
+    form = {"email": email, "name": name, "role": role, "mission": mission}
+    try:
+        service.create(
+            session,
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            mission_code=mission or None,
+            actor_id=user.id,
+        )
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "accounts/users.html",
+            _user_form_context(
+                session, users=service.get_all(session), form=form, errors=_errors(exc)
+            ),
+            status_code=422,
+        )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}")
+def change_user(
+    request: Request,
+    user_id: int,
+    session: SessionDep,
+    user: Admin,
+    role: Annotated[str, Form(max_length=32)] = "",
+    mission: Annotated[str, Form(max_length=8)] = "",
+    active: Annotated[str, Form(max_length=5)] = "",
+):
+    """Change a role or mission, or (de)activate: any change ends the user's sessions."""
+    target = service.get_or_raise(session, user_id)
+    try:
+        service.change(
+            session,
+            user=target,
+            actor_id=user.id,
+            role=role or None,
+            mission_code=mission,
+            active=active == "true",
+        )
+    except ValidationFailed as exc:
+        blank = {"email": "", "name": "", "role": "focal_point", "mission": ""}
+        return render(
+            request,
+            "accounts/users.html",
+            _user_form_context(
+                session,
+                users=service.get_all(session),
+                form=blank,
+                row_errors={user_id: "; ".join(_errors(exc).values())},
+            ),
+            status_code=422,
+        )
+    return RedirectResponse("/admin/users", status_code=303)

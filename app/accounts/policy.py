@@ -1,0 +1,149 @@
+"""The one permission policy. Every page and API route asks here; nothing else decides.
+
+Two levels:
+- a route declares a `Rule` (who may call it at all) through `deps.Permission`;
+- services ask the record-level questions below (may this user see, edit, submit,
+  approve this activity?). A record the user may not see is reported as missing.
+
+Who may do what (see README, "Roles"):
+- focal point: reads everything of their own mission; creates and edits their
+  mission's draft and returned records; submits them; reads other missions'
+  approved records;
+- head of mission: as the focal point, plus approves or returns their mission's
+  submitted records and edits their mission's records in any state;
+- CPC desk: reads submitted and approved records of every mission, the comparison
+  and exports; logs developments; changes no activity;
+- admin: users, missions, locations, partners, vocabularies; approves nothing;
+- nobody signed in: the login page, static files and /healthz only.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import false, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.accounts.models import User
+from app.activities.models import Activity
+from app.vocab import Role, Status
+
+FOCAL_POINT = Role.FOCAL_POINT.value
+HEAD_OF_MISSION = Role.HEAD_OF_MISSION.value
+CPC_DESK = Role.CPC_DESK.value
+ADMIN = Role.ADMIN.value
+MISSION_ROLES = frozenset({FOCAL_POINT, HEAD_OF_MISSION})
+ALL_ROLES = frozenset(Role.values())
+
+
+class Rule(StrEnum):
+    """Who may call a route at all. Record-level checks come on top."""
+
+    PUBLIC = "public"
+    SIGNED_IN = "signed_in"
+    MISSION_STAFF = "mission_staff"  # create and edit activities (own mission, checked later)
+    REVIEWER = "reviewer"  # approve and return
+    DEVELOPMENTS = "developments"  # log developments
+    ADMIN = "admin"
+
+
+RULE_ROLES: dict[Rule, frozenset[str]] = {
+    Rule.PUBLIC: ALL_ROLES,
+    Rule.SIGNED_IN: ALL_ROLES,
+    Rule.MISSION_STAFF: MISSION_ROLES,
+    Rule.REVIEWER: frozenset({HEAD_OF_MISSION}),
+    Rule.DEVELOPMENTS: frozenset({FOCAL_POINT, HEAD_OF_MISSION, CPC_DESK, ADMIN}),
+    Rule.ADMIN: frozenset({ADMIN}),
+}
+
+
+def allows(rule: Rule, user: User | None) -> bool:
+    if rule is Rule.PUBLIC:
+        return True
+    return user is not None and user.role in RULE_ROLES[rule]
+
+
+# --- activities -----------------------------------------------------------------------------
+
+EDITABLE_BY_FOCAL_POINT = frozenset({Status.DRAFT.value, Status.RETURNED.value})
+READABLE_BY_CPC = frozenset({Status.SUBMITTED.value, Status.APPROVED.value})
+
+
+def is_own(user: User | None, mission_id: int) -> bool:
+    return user is not None and user.role in MISSION_ROLES and user.mission_id == mission_id
+
+
+def visible_activities(user: User | None) -> ColumnElement[bool]:
+    """SQL condition: the activities `user` may see (lists, dashboards, exports, reports)."""
+    if user is None:
+        return false()
+    approved = Activity.status == Status.APPROVED.value
+    if user.role in MISSION_ROLES:
+        return or_(Activity.mission_id == user.mission_id, approved)
+    if user.role == CPC_DESK:
+        return Activity.status.in_(READABLE_BY_CPC)
+    return approved
+
+
+def can_see(user: User | None, activity: Activity) -> bool:
+    """The same rule as `visible_activities`, for one loaded record."""
+    if user is None:
+        return False
+    if activity.status == Status.APPROVED.value:
+        return True
+    if user.role in MISSION_ROLES:
+        return user.mission_id == activity.mission_id
+    return user.role == CPC_DESK and activity.status in READABLE_BY_CPC
+
+
+def can_create_for(user: User | None, mission_id: int) -> bool:
+    return is_own(user, mission_id)
+
+
+def can_edit(user: User | None, activity: Activity) -> bool:
+    if not is_own(user, activity.mission_id):
+        return False
+    if user.role == HEAD_OF_MISSION:
+        return True
+    return activity.status in EDITABLE_BY_FOCAL_POINT
+
+
+def can_delete(user: User | None, activity: Activity) -> bool:
+    """Approved records stay: they may already be in reports. Drafts and returned ones go."""
+    if not is_own(user, activity.mission_id) or activity.status == Status.APPROVED.value:
+        return False
+    return user.role == HEAD_OF_MISSION or activity.status in EDITABLE_BY_FOCAL_POINT
+
+
+def edit_refusal(user: User | None, activity: Activity) -> str:
+    """Why `user` may not change `activity`, in words for the person."""
+    if not is_own(user, activity.mission_id):
+        return "Only the mission's own focal points and head of mission change its records."
+    if activity.status == Status.APPROVED.value and user.role != HEAD_OF_MISSION:
+        return "This record is approved; only the head of mission can change it now."
+    return (
+        f"This record is {activity.status}; focal points change drafts and returned records only."
+    )
+
+
+def can_review(user: User | None, activity: Activity) -> bool:
+    """Approve or return: the head of mission of the record's mission."""
+    return (
+        user is not None and user.role == HEAD_OF_MISSION and user.mission_id == activity.mission_id
+    )
+
+
+def can_submit(user: User | None, activity: Activity) -> bool:
+    return is_own(user, activity.mission_id)
+
+
+# --- other records --------------------------------------------------------------------------
+
+
+def can_manage_reference(user: User | None) -> bool:
+    """Missions, locations, partners, projects, focal point appointments, users."""
+    return user is not None and user.role == ADMIN
+
+
+def can_log_developments(user: User | None) -> bool:
+    return allows(Rule.DEVELOPMENTS, user)

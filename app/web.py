@@ -1,0 +1,62 @@
+"""The Jinja environment: filters, globals and autoescaping, in one place."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import select_autoescape
+
+from app import vocab
+from app.partial_dates import PartialDate
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+env = templates.env
+env.autoescape = select_autoescape(["html", "xml"], default_for_string=True, default=True)
+env.trim_blocks = True
+env.lstrip_blocks = True
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token for forms on this page (asgi-csrf puts a getter in the scope)."""
+    getter = request.scope.get("csrftoken")
+    return getter() if getter else ""
+
+
+def label(value: Any, enum_name: str) -> str:
+    """A vocabulary value's human label, e.g. label('policing_crime', 'ResponseArea')."""
+    enum = getattr(vocab, enum_name)
+    try:
+        return enum(value).label
+    except ValueError:
+        return str(value)
+
+
+def partial_date(value: date | None, precision: str | None = "day") -> str:
+    found = PartialDate.of(value, precision)
+    return found.human() if found else ""
+
+
+def number(value: int | float | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+env.globals.update(csrf_token=csrf_token, vocab=vocab)
+env.filters.update(label=label, partial_date=partial_date, number=number)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+):
+    """Render a page with the signed-in user in its context."""
+    ctx = {"user": getattr(request.state, "user", None), **(context or {})}
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
