@@ -177,8 +177,11 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    """A session on the test's own database; committed work stays for the test only."""
-    s = session_factory(engine, write=True)()
+    """A session on the test's own database; committed work stays for the test only.
+
+    Its transactions start deferred (a plain BEGIN), so a test that reads with it
+    does not hold SQLite's write lock while the app under test writes."""
+    s = session_factory(engine, write=False)()
     yield s
     s.rollback()
     s.close()

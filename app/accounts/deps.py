@@ -3,6 +3,7 @@ route-level permission dependency every route declares."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from app.accounts import service
 from app.accounts.models import ApiToken, User, UserSession
 from app.accounts.policy import Rule, allows
 from app.config import Settings
-from app.db import request_session, unit_of_work
+from app.db import SAFE_METHODS, request_session, unit_of_work
 from app.errors import Forbidden, NotAuthenticated
 from app.models_common import utcnow
 
@@ -44,26 +45,72 @@ def client_address(request: Request) -> str:
     return (request.client.host if request.client else "unknown")[:64]
 
 
-def _touch(request: Request, row: UserSession) -> None:
-    """Move the idle clock, in its own short write so reads stay read-only."""
-    now = utcnow()
-    if now - row.last_seen_at < TOUCH_INTERVAL:
+def _write(request: Request, session: Session, statement) -> None:
+    """Run a small bookkeeping UPDATE. A request that writes anyway does it in its own
+    transaction (a second writer would wait on it); a read does it in a short write of
+    its own, so the read's transaction stays read-only."""
+    if request.method not in SAFE_METHODS:
+        session.execute(statement)
         return
     with unit_of_work(request.app.state.engine) as write:
-        write.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+        write.execute(statement)
 
 
-def _touch_token(request: Request, token: ApiToken) -> None:
+def _touch(request: Request, session: Session, row: UserSession) -> None:
+    """Move the idle clock (at most once a minute)."""
     now = utcnow()
-    if token.last_used_at is not None and now - token.last_used_at < TOUCH_INTERVAL:
-        return
-    with unit_of_work(request.app.state.engine) as write:
-        write.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    if now - row.last_seen_at >= TOUCH_INTERVAL:
+        statement = update(UserSession).where(UserSession.id == row.id)
+        _write(request, session, statement.values(last_seen_at=now))
+
+
+def _touch_token(request: Request, session: Session, token: ApiToken) -> None:
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
+        statement = update(ApiToken).where(ApiToken.id == token.id)
+        _write(request, session, statement.values(last_used_at=now))
+
+
+@dataclass(frozen=True)
+class MissionRef:
+    id: int
+    code: str
+    short_name: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user as plain values: safe to use after the request's session has
+    closed (error pages render after a rollback), and all the policy reads."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    mission_id: int | None
+    mission: MissionRef | None
+    is_demo: bool
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        mission = user.mission
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            mission_id=user.mission_id,
+            mission=MissionRef(mission.id, mission.code, mission.short_name, mission.name)
+            if mission
+            else None,
+            is_demo=user.is_demo,
+        )
 
 
 def current_user(
     request: Request, session: Annotated[Session, Depends(request_session, scope="function")]
-) -> User | None:
+) -> Viewer | None:
     """The user making the request, or None. A bad or ended Bearer token is an error,
     not an anonymous request, so API clients learn that their token stopped working."""
     if hasattr(request.state, "user"):
@@ -79,16 +126,17 @@ def current_user(
         if found is None:
             raise NotAuthenticated("This token is not valid: it is unknown, expired or revoked.")
         user, token = found
-        _touch_token(request, token)
+        _touch_token(request, session, token)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         token = unsign_session_token(settings, cookie)
         found = service.session_user(session, settings, token=token) if token else None
         if found is not None:
             user, row = found
             request.state.session_token = token
-            _touch(request, row)
-    request.state.user = user
-    return user
+            _touch(request, session, row)
+    viewer = Viewer.of(user) if user is not None else None
+    request.state.user = viewer
+    return viewer
 
 
 class Permission:
@@ -100,7 +148,7 @@ class Permission:
     def __init__(self, rule: Rule):
         self.rule = rule
 
-    def __call__(self, user: Annotated[User | None, Depends(current_user)]) -> User | None:
+    def __call__(self, user: Annotated[Viewer | None, Depends(current_user)]) -> Viewer | None:
         if self.rule is Rule.PUBLIC:
             return user
         if user is None:
@@ -117,9 +165,9 @@ def permission(rule: Rule) -> Permission:
     return Permission(rule)
 
 
-Public = Annotated[User | None, Depends(Permission(Rule.PUBLIC))]
-SignedIn = Annotated[User, Depends(Permission(Rule.SIGNED_IN))]
-MissionStaff = Annotated[User, Depends(Permission(Rule.MISSION_STAFF))]
-Reviewer = Annotated[User, Depends(Permission(Rule.REVIEWER))]
-DevelopmentLogger = Annotated[User, Depends(Permission(Rule.DEVELOPMENTS))]
-Admin = Annotated[User, Depends(Permission(Rule.ADMIN))]
+Public = Annotated[Viewer | None, Depends(Permission(Rule.PUBLIC))]
+SignedIn = Annotated[Viewer, Depends(Permission(Rule.SIGNED_IN))]
+MissionStaff = Annotated[Viewer, Depends(Permission(Rule.MISSION_STAFF))]
+Reviewer = Annotated[Viewer, Depends(Permission(Rule.REVIEWER))]
+DevelopmentLogger = Annotated[Viewer, Depends(Permission(Rule.DEVELOPMENTS))]
+Admin = Annotated[Viewer, Depends(Permission(Rule.ADMIN))]

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -97,8 +96,8 @@ def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.alter_column("is_demo", server_default=None)
 
-    # The audit trail is append-only: on PostgreSQL the database itself refuses
-    # UPDATE and DELETE on it (TRUNCATE too), whatever the application does.
+    # The audit trail is append-only: the database itself refuses UPDATE and DELETE
+    # on it (and TRUNCATE on PostgreSQL), whatever the application does.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(AUDIT_GUARD_FUNCTION)
         op.execute(
@@ -109,7 +108,13 @@ def upgrade() -> None:
             "CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries "
             "FOR EACH STATEMENT EXECUTE FUNCTION fieldlog_audit_append_only()"
         )
-
+    else:
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_entries_no_{event.lower()} BEFORE {event} ON audit_entries "
+                f"BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only: {event} is not "
+                "allowed'); END"
+            )
     # ### end Alembic commands ###
 
 
@@ -118,6 +123,9 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS audit_entries_no_truncate ON audit_entries")
         op.execute("DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries")
         op.execute("DROP FUNCTION IF EXISTS fieldlog_audit_append_only()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS audit_entries_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_entries_no_delete")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint("other_roles_have_no_mission", type_="check")
         batch_op.drop_column("is_demo")

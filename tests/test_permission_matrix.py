@@ -1,0 +1,345 @@
+"""Every route × every role × own mission / other mission / nobody signed in.
+
+The table below is the policy written out by hand (README "Roles"), independent
+of app/accounts/policy.py. The route table is read from the app: a route without
+a Permission, or without a row here, fails the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import select
+
+from app.accounts import service as accounts
+from app.accounts.deps import Permission
+from app.accounts.models import User
+from app.activities import service as activities
+from app.activities.schemas import ActivityCreate
+from app.vocab import Provenance, Status
+
+SUBJECTS = ["anon", "fp", "hom", "cpc", "admin"]
+CONTEXTS = ["own", "other"]
+WHO = {"anon": None, "fp": "fp.mkd", "hom": "hom.mkd", "cpc": "cpc", "admin": "admin"}
+MISSION = {"own": "MKD", "other": "SRB"}
+LOGIN = "login"  # pages send people who are not signed in to the sign-in page
+
+
+@dataclass
+class Case:
+    """How to call one route, and what each subject gets, in each context.
+
+    `expect` maps subject -> status, or subject -> {context: status}.
+    `status` is the record's workflow state for routes on one activity.
+    """
+
+    method: str
+    path: str
+    expect: dict
+    status: str | None = None
+    body: dict | None = None
+    form: dict | None = None
+    params: dict = field(default_factory=dict)
+
+
+def _all(code, anon=401):
+    return {"anon": anon, "fp": code, "hom": code, "cpc": code, "admin": code}
+
+
+def _activity_body(mission: str) -> dict:
+    return {
+        "mission": mission,
+        "type": "meeting",
+        "title": "Coordination meeting with UNHCR",
+        "start": "2016-03-02",
+        "dimension": "cross_dimensional",
+        "response_area": "reporting_liaising",
+        "meeting_kind": "coordination",
+    }
+
+
+READ_DRAFT = {
+    "anon": 401,
+    "fp": {"own": 200, "other": 404},
+    "hom": {"own": 200, "other": 404},
+    "cpc": 404,
+    "admin": 404,
+}
+READ_SUBMITTED = {**READ_DRAFT, "cpc": 200}
+READ_APPROVED = _all(200)
+
+CASES = [
+    # reference data and dashboards: every signed-in role reads, nobody else
+    Case("GET", "/api/v1/missions", _all(200)),
+    Case("GET", "/api/v1/missions/{code}", _all(200)),
+    Case("GET", "/api/v1/locations", _all(200)),
+    Case("GET", "/api/v1/partners", _all(200)),
+    Case("GET", "/api/v1/focal-points", _all(200)),
+    Case("GET", "/api/v1/projects", _all(200)),
+    Case("GET", "/api/v1/developments", _all(200)),
+    Case("GET", "/api/v1/missions/{code}/summary", _all(200)),
+    Case("GET", "/api/v1/compare", _all(200)),
+    Case("GET", "/api/v1/activities", _all(200)),
+    # one activity: visibility by status and mission
+    Case("GET", "/api/v1/activities/{activity_id}", READ_DRAFT, status="draft"),
+    Case("GET", "/api/v1/activities/{activity_id}", READ_SUBMITTED, status="submitted"),
+    Case("GET", "/api/v1/activities/{activity_id}", READ_APPROVED, status="approved"),
+    Case("GET", "/api/v1/activities/{activity_id}/history", READ_DRAFT, status="draft"),
+    Case("GET", "/api/v1/activities/{activity_id}/history", READ_APPROVED, status="approved"),
+    # creating: mission staff, for their own mission only
+    Case(
+        "POST",
+        "/api/v1/activities",
+        {
+            "anon": 401,
+            "fp": {"own": 201, "other": 403},
+            "hom": {"own": 201, "other": 403},
+            "cpc": 403,
+            "admin": 403,
+        },
+        body={},
+    ),
+    # editing: drafts by the mission's staff; approved ones by its head of mission only
+    Case(
+        "PATCH",
+        "/api/v1/activities/{activity_id}",
+        {
+            "anon": 401,
+            "fp": {"own": 200, "other": 404},
+            "hom": {"own": 200, "other": 404},
+            "cpc": 403,
+            "admin": 403,
+        },
+        status="draft",
+        body={"title": "Changed title"},
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/activities/{activity_id}",
+        {"anon": 401, "fp": 403, "hom": {"own": 200, "other": 403}, "cpc": 403, "admin": 403},
+        status="approved",
+        body={"title": "Changed title"},
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/activities/{activity_id}",
+        {
+            "anon": 401,
+            "fp": {"own": 403, "other": 404},
+            "hom": {"own": 200, "other": 404},
+            "cpc": 403,
+            "admin": 403,
+        },
+        status="submitted",
+        body={"title": "Changed title"},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/activities/{activity_id}",
+        {
+            "anon": 401,
+            "fp": {"own": 204, "other": 404},
+            "hom": {"own": 204, "other": 404},
+            "cpc": 403,
+            "admin": 403,
+        },
+        status="draft",
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/activities/{activity_id}",
+        {"anon": 401, "fp": 403, "hom": 403, "cpc": 403, "admin": 403},
+        status="approved",
+    ),
+    # the workflow
+    Case(
+        "POST",
+        "/api/v1/activities/{activity_id}/submit",
+        {
+            "anon": 401,
+            "fp": {"own": 200, "other": 404},
+            "hom": {"own": 200, "other": 404},
+            "cpc": 403,
+            "admin": 403,
+        },
+        status="draft",
+        body={},
+    ),
+    Case(
+        "POST",
+        "/api/v1/activities/{activity_id}/approve",
+        {"anon": 401, "fp": 403, "hom": {"own": 200, "other": 404}, "cpc": 403, "admin": 403},
+        status="submitted",
+        body={},
+    ),
+    Case(
+        "POST",
+        "/api/v1/activities/{activity_id}/return",
+        {"anon": 401, "fp": 403, "hom": {"own": 200, "other": 404}, "cpc": 403, "admin": 403},
+        status="submitted",
+        body={"comment": "Add the number of persons observed."},
+    ),
+    # pages and operations
+    Case("GET", "/healthz", _all(200, anon=200)),
+    Case("GET", "/login", {"anon": 200, "fp": 303, "hom": 303, "cpc": 303, "admin": 303}),
+    Case("POST", "/login", _all(401, anon=401), form={"email": "x@y.z", "password": "nope"}),
+    Case("POST", "/logout", _all(303, anon=LOGIN), form={}),
+    Case("GET", "/", _all(303, anon=LOGIN)),
+    Case("GET", "/docs", _all(200, anon=LOGIN)),
+    Case("GET", "/openapi.json", _all(200)),
+    Case("GET", "/account", _all(200, anon=LOGIN)),
+    Case("POST", "/account/tokens", _all(200, anon=LOGIN), form={"name": "laptop", "days": "7"}),
+    Case(
+        "POST",
+        "/account/tokens/{token_id}/revoke",
+        {
+            "anon": LOGIN,
+            "fp": {"own": 303, "other": 404},
+            "hom": {"own": 303, "other": 404},
+            "cpc": {"own": 303, "other": 404},
+            "admin": {"own": 303, "other": 404},
+        },
+        form={},
+    ),
+    Case("GET", "/admin/users", {**_all(403, anon=LOGIN), "admin": 200}),
+    Case(
+        "POST",
+        "/admin/users",
+        {**_all(403, anon=LOGIN), "admin": 303},
+        form={
+            "email": "new.person.{context}@osce.example",
+            "name": "New Person",
+            "role": "cpc_desk",
+            "mission": "",
+            "password": "a-long-and-unusual-passphrase",
+        },
+    ),
+    Case(
+        "POST",
+        "/admin/users/{user_id}",
+        {**_all(403, anon=LOGIN), "admin": 303},
+        form={"role": "focal_point", "mission": "MNE", "active": "true"},
+    ),
+]
+
+
+def _api_routes(app) -> list[tuple[str, set[str], APIRoute]]:
+    """(path, methods, route) for every route the app serves, included routers too."""
+    found = []
+    for ctx in iter_route_contexts(app.routes):
+        if isinstance(ctx.original_route, APIRoute):
+            found.append((ctx.path, set(ctx.methods or ()), ctx.original_route))
+    return found
+
+
+def _route_keys(app) -> set[tuple[str, str]]:
+    return {(method, path) for path, methods, _ in _api_routes(app) for method in methods}
+
+
+def _permissions(dependant) -> list[Permission]:
+    found = []
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, Permission):
+            found.append(dep.call)
+        found.extend(_permissions(dep))
+    return found
+
+
+def test_every_route_declares_a_permission(app):
+    routes = _api_routes(app)
+    assert len(routes) > 30, "the route table looks empty: is the app's router read right?"
+    missing = [
+        f"{sorted(methods)} {path}"
+        for path, methods, route in routes
+        if not _permissions(route.dependant)
+    ]
+    assert not missing, f"routes without a Permission dependency: {missing}"
+
+
+def test_every_route_is_in_the_matrix(app):
+    covered = {(c.method, c.path) for c in CASES}
+    missing = _route_keys(app) - covered
+    assert not missing, f"routes missing from the permission matrix: {sorted(missing)}"
+    stale = covered - _route_keys(app)
+    assert not stale, f"matrix rows for routes that no longer exist: {sorted(stale)}"
+
+
+def _make_activity(session, mission: str, status: str) -> int:
+    activity = activities.create(
+        session,
+        data=ActivityCreate(**_activity_body(mission)),
+        status=Status(status),
+        provenance=Provenance.ENTERED,
+    )
+    session.commit()
+    return activity.id
+
+
+def _expected(case: Case, subject: str, context: str):
+    value = case.expect[subject]
+    return value[context] if isinstance(value, dict) else value
+
+
+def _call(client, case: Case, subject: str, context: str, session, tokens):
+    path = case.path.replace("{code}", MISSION[context])
+    body = case.body
+    if "{activity_id}" in path:
+        activity_id = _make_activity(session, MISSION[context], case.status)
+        path = path.replace("{activity_id}", str(activity_id))
+        if (
+            body is not None
+            and case.method != "POST"
+            or path.endswith(("/submit", "/approve", "/return"))
+        ):
+            body = {**(body or {}), "version": 1}
+        params = {"version": 1} if case.method == "DELETE" else {}
+    else:
+        params = {}
+    if case.path == "/api/v1/activities" and case.method == "POST":
+        body = _activity_body(MISSION[context])
+    if "{token_id}" in path:
+        # a fresh token of the caller's (own) or of someone else's (other), never the
+        # token the test client signs in with
+        owner = WHO[subject] if context == "own" else "hom.srb"
+        user = session.scalar(select(User).where(User.email.like(f"{owner}@%")))
+        token, _ = accounts.create_token(session, user=user, name="to revoke", days=1)
+        session.commit()
+        path = path.replace("{token_id}", str(token.id))
+    if "{user_id}" in path:
+        user_id = session.scalar(select(User.id).where(User.email.like("fp.mne@%")))
+        path = path.replace("{user_id}", str(user_id))
+    session.rollback()  # end the read transaction: the request may need the write lock
+    if case.form is not None:
+        # as a browser would: the form carries the CSRF cookie's token once it has one
+        form = {k: v.replace("{context}", context) for k, v in case.form.items()}
+        if client.cookies.get("csrftoken"):
+            form["csrftoken"] = client.cookies.get("csrftoken")
+        return client.request(case.method, path, data=form, params=params, follow_redirects=False)
+    return client.request(case.method, path, json=body, params=params, follow_redirects=False)
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+def test_permission_matrix(subject, client_as, session, tokens):
+    client = client_as(WHO[subject])
+    failures = []
+    for case in CASES:
+        for context in CONTEXTS:
+            if subject == "anon" and "{token_id}" in case.path and context == "other":
+                continue
+            expected = _expected(case, subject, context)
+            response = _call(
+                client, case, subject if subject != "anon" else "fp", context, session, tokens
+            )
+            got = response.status_code
+            if expected == LOGIN:
+                ok = got == 303 and response.headers["location"].startswith("/login")
+            else:
+                ok = got == expected
+            if not ok:
+                failures.append(
+                    f"{case.method} {case.path} [{case.status or '-'}] as {subject}/{context}: "
+                    f"expected {expected}, got {got} {response.text[:120]}"
+                )
+    assert not failures, "\n".join(failures)
