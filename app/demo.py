@@ -2,7 +2,8 @@
 
 Deterministic for a given seed, and always marked: provenance 'synthetic',
 source 'synthetic (fieldlog demo)', external ids 'demo-<seed>-<n>'. Rows go in
-through bulk INSERTs in batches, so a million takes minutes, not hours.
+through bulk INSERTs in batches, with the dashboard aggregates added per batch
+in the same transaction, so a million takes minutes, not hours.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, func, insert, select, text
 
-from app.activities.models import Activity, ActivityTheme, activity_other_missions
+from app.activities.models import (
+    Activity,
+    ActivityTheme,
+    activity_locations,
+    activity_other_missions,
+)
+from app.dashboards import stats
 from app.db import unit_of_work
 from app.missions.models import Location, Mission
 from app.models_common import utcnow
@@ -97,10 +104,10 @@ def generate(
         missions = {m.code: m.id for m in session.scalars(select(Mission))}
         if not missions:
             raise RuntimeError("No missions: run `fieldlog seed` first.")
-        places: dict[int, list[str]] = {mid: [] for mid in missions.values()}
-        for loc in session.scalars(select(Location)):
+        places: dict[int, list[tuple[int, str]]] = {mid: [] for mid in missions.values()}
+        for loc in session.scalars(select(Location).order_by(Location.id)):
             if loc.mission_id in places:
-                places[loc.mission_id].append(loc.name)
+                places[loc.mission_id].append((loc.id, loc.name))
         next_id = (session.scalar(select(func.max(Activity.id))) or 0) + 1
     weights = {code: w for code, w in MISSION_WEIGHTS.items() if code in missions}
     weights |= {code: 5 for code in missions if code not in weights}
@@ -114,14 +121,15 @@ def generate(
     done = 0
     while done < count:
         size = min(BATCH, count - done)
-        rows, themes, joint = [], [], []
+        rows, themes, joint, located = [], [], [], []
+        delta: stats.Contribution = {}
         for _ in range(size):
             code = pick_mission()
             mission_id = missions[code]
             activity_type = pick_type()
             _, areas, pool = TYPES[activity_type]
             area, dimension = rng.choice(areas)
-            place = rng.choice(places[mission_id] or ["the field"])
+            location_id, place = rng.choice(places[mission_id] or [(None, "the field")])
             row = _row(rng, activity_type, place)
             row.update(
                 id=next_id,
@@ -141,17 +149,25 @@ def generate(
                 version=1,
             )
             rows.append(row)
-            for theme in rng.sample(pool, rng.randint(1, min(2, len(pool)))):
-                themes.append({"activity_id": next_id, "theme": theme})
+            chosen = rng.sample(pool, rng.randint(1, min(2, len(pool))))
+            themes.extend({"activity_id": next_id, "theme": theme} for theme in chosen)
+            others: tuple[int, ...] = ()
             if rng.random() < 0.02:
                 other = rng.choice([c for c in codes if c != code])
+                others = (missions[other],)
                 joint.append({"activity_id": next_id, "mission_id": missions[other]})
+            if location_id is not None and activity_type in LOCATED_TYPES:
+                located.append({"activity_id": next_id, "location_id": location_id})
+            stats.merge(delta, stats.contribution(_facts(row, chosen, others, location_id)))
             next_id += 1
         with unit_of_work(engine) as session:
             session.execute(insert(Activity.__table__), rows)
             session.execute(insert(ActivityTheme.__table__), themes)
             if joint:
                 session.execute(insert(activity_other_missions), joint)
+            if located:
+                session.execute(insert(activity_locations), located)
+            stats.apply(session, delta)
         done += size
         if progress:
             progress(done)
@@ -164,6 +180,30 @@ def generate(
                 )
             )
     return done
+
+
+LOCATED_TYPES = frozenset({"monitoring_visit", "training", "meeting", "event"})
+
+
+def _facts(row: dict, themes, others: tuple[int, ...], location_id: int | None) -> stats.Facts:
+    """The aggregates' view of a generated row (the same as Facts.of for a loaded one)."""
+    located = location_id is not None and row["type"] in LOCATED_TYPES
+    return stats.Facts(
+        mission_id=row["mission_id"],
+        other_mission_ids=tuple(sorted(others)),
+        type=row["type"],
+        response_area=row["response_area"],
+        dimension=row["dimension"],
+        status=row["status"],
+        start_date=row["start_date"],
+        themes=tuple(sorted(themes)),
+        location_ids=(location_id,) if located else (),
+        target_group=row["target_group"],
+        participants_total=row["participants_total"],
+        participants_women=row["participants_women"],
+        alert_level=row["alert_level"],
+        alert_closed=row["alert_closed"],
+    )
 
 
 _NULL_TYPE_FIELDS = dict.fromkeys(

@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, LoginFailure, User, UserSession
 from app.activities.models import Activity, ActivityTheme
 from app.audit.models import AuditEntry
+from app.dashboards.models import ActivityStat, TrainingStat, VisitStat
 from app.db import Base
 from app.missions.models import (
     Development,
@@ -15,6 +16,9 @@ from app.missions.models import (
 
 __all__ = [
     "Activity",
+    "ActivityStat",
+    "TrainingStat",
+    "VisitStat",
     "ApiToken",
     "LoginFailure",
     "UserSession",

@@ -20,6 +20,7 @@ from app.activities import service as activities
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
 from app.audit import service as audit
+from app.dashboards import stats
 from app.missions.models import (
     Development,
     FocalPointAppointment,
@@ -178,6 +179,7 @@ def _seed_activity(session: Session, rec: dict, provenance: Provenance, report: 
     values = activities.fields_of(data)
     resolved = activities.validate(session, values, loc_prefix=(key,))
     before = activities.snapshot(existing)
+    before_facts = stats.Facts.of(existing)
     activities._apply(existing, values, resolved)
     existing.status = Status.APPROVED.value
     existing.provenance = provenance.value
@@ -186,6 +188,7 @@ def _seed_activity(session: Session, rec: dict, provenance: Provenance, report: 
     report.count("activities", new=False, changed=changed)
     if changed:
         session.flush()
+        stats.record_change(session, before_facts, stats.Facts.of(existing))
         b, a = audit.changed_fields(before, activities.snapshot(existing))
         audit.record(
             session,

@@ -24,6 +24,7 @@ from app.accounts.models import User
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
 from app.activities.schemas import ActivityCreate, ActivityRead, ActivityUpdate
 from app.audit import service as audit
+from app.dashboards import stats
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.missions.models import Location, Mission, Partner, Project
 from app.missions.service import by_code
@@ -227,6 +228,7 @@ def create(
     _apply(activity, values, resolved)
     session.add(activity)
     session.flush()
+    stats.record_change(session, None, stats.Facts.of(activity))
     audit.record(
         session,
         action="create",
@@ -284,6 +286,7 @@ def update(
         raise Forbidden(policy.edit_refusal(actor, activity))
     check_version(activity, patch.version)
     before = snapshot(activity)
+    before_facts = stats.Facts.of(activity)
     values = _as_values(activity)
     changes = {k: v for k, v in fields_of(patch).items() if k in patch.model_fields_set}
     changes.pop("version", None)
@@ -299,6 +302,7 @@ def update(
     # Touch the row itself so the version moves even when only links changed.
     activity.updated_at = utcnow()
     session.flush()
+    stats.record_change(session, before_facts, stats.Facts.of(activity))
     before_diff, after_diff = audit.changed_fields(before, snapshot(activity))
     audit.record(
         session,
@@ -323,6 +327,7 @@ def delete(
             else policy.edit_refusal(actor, activity)
         )
     check_version(activity, version)
+    stats.record_change(session, stats.Facts.of(activity), None)
     audit.record(
         session,
         action="delete",

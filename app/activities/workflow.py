@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.activities.models import Activity
 from app.activities.service import ENTITY, check_version
 from app.audit import service as audit
+from app.dashboards import stats
 from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from app.models_common import utcnow
 from app.vocab import Status
@@ -95,6 +96,7 @@ def transition(
             [FieldError(("body", "comment"), "say what needs to change before it is approved")]
         )
     before = {"status": activity.status, "review_comment": activity.review_comment}
+    before_facts = stats.Facts.of(activity)
     activity.status = step.target.value
     if action is Action.RETURN:
         activity.review_comment = comment
@@ -102,6 +104,7 @@ def transition(
         activity.review_comment = None
     activity.updated_at = utcnow()
     session.flush()
+    stats.record_change(session, before_facts, stats.Facts.of(activity))
     audit.record(
         session,
         action="transition",

@@ -1,0 +1,90 @@
+"""Aggregates kept beside the activities so dashboards cost the same at any size.
+
+Each row counts the activities of one key, with one column per workflow status
+(`n_draft`, `n_submitted`, `n_approved`, `n_returned`, and likewise for the other
+figures), so a reader's sum picks the statuses they may see from the same row.
+Every create, edit, delete and status change adds its delta in the same
+transaction (stats.py); a recount from the raw rows must give the same numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+from app.vocab import Status
+
+STATUSES = tuple(Status.values())
+
+
+def _per_status(cls, *names: str):
+    """Add an integer column per (figure, status): n_draft, n_submitted, …"""
+    for name in names:
+        for status in STATUSES:
+            column = mapped_column(f"{name}_{status}", Integer, default=0, nullable=False)
+            setattr(cls, f"{name}_{status}", column)
+            cls.__annotations__[f"{name}_{status}"] = Mapped[int]
+    return cls
+
+
+class ActivityStat(Base):
+    """Activities per period (grain 'month' or 'year'), involved mission, lead mission,
+    type, response area, dimension and theme ('' = all themes).
+
+    `mission_id` is every mission involved (lead or taking part); `lead_mission_id`
+    decides visibility. People trained count only on the lead mission's rows.
+    """
+
+    __tablename__ = "activity_stats"
+    __table_args__ = (
+        Index("ix_activity_stats_grain_theme_period", "grain", "theme", "period"),
+        Index(
+            "ix_activity_stats_mission_id_grain_theme_period",
+            "mission_id",
+            "grain",
+            "theme",
+            "period",
+        ),
+    )
+
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+    lead_mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    response_area: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+_per_status(ActivityStat, "n", "trained", "women", "split", "alerts")
+
+
+class TrainingStat(Base):
+    """Trainings per month, lead mission and target group."""
+
+    __tablename__ = "training_stats"
+
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+    target_group: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+_per_status(TrainingStat, "n", "trained", "women")
+
+
+class VisitStat(Base):
+    """Monitoring visits per week (its Monday), location and lead mission."""
+
+    __tablename__ = "visit_stats"
+    __table_args__ = (Index("ix_visit_stats_mission_id_week", "mission_id", "week"),)
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+
+
+_per_status(VisitStat, "n")
