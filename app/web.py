@@ -50,7 +50,25 @@ def number(value: int | float | None) -> str:
     return f"{value:,}"
 
 
-env.globals.update(csrf_token=csrf_token, vocab=vocab)
+def shade(value: int, peak: int) -> str:
+    """Inline background for a matrix cell: darker for more activity (text stays black,
+    contrast stays above 7:1)."""
+    if not value or not peak:
+        return ""
+    alpha = 0.08 + 0.45 * (value / peak) ** 0.5
+    return f"background-color: rgba(31, 111, 178, {alpha:.2f})"
+
+
+def query(params: dict[str, Any], **changes: Any) -> str:
+    """A query string from `params` with `changes` applied; empty values are dropped."""
+    from urllib.parse import urlencode
+
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+env.globals.update(csrf_token=csrf_token, vocab=vocab, query=query)
+env.filters.update(shade=shade)
 env.filters.update(label=label, partial_date=partial_date, number=number)
 
 

@@ -147,3 +147,27 @@ def can_manage_reference(user: User | None) -> bool:
 
 def can_log_developments(user: User | None) -> bool:
     return allows(Rule.DEVELOPMENTS, user)
+
+
+# --- aggregates -----------------------------------------------------------------------------
+
+
+def visible_stat(user, table, figure: str, *, lead_column: str = "lead_mission_id"):
+    """SQL: `figure` summed over the statuses `user` may see, for one aggregate row.
+
+    The same rule as `visible_activities`, read from the per-status columns of
+    app/dashboards/models.py: own mission everything, others approved only (the
+    CPC desk also sees submitted records).
+    """
+    from sqlalchemy import case, literal
+
+    columns = {status: table.c[f"{figure}_{status}"] for status in Status.values()}
+    approved = columns[Status.APPROVED.value]
+    if user is None:
+        return literal(0)
+    if user.role in MISSION_ROLES:
+        everything = sum(columns.values(), literal(0))
+        return case((table.c[lead_column] == user.mission_id, everything), else_=approved)
+    if user.role == CPC_DESK:
+        return columns[Status.SUBMITTED.value] + approved
+    return approved

@@ -1,4 +1,4 @@
-"""JSON API: the mission summary and the cross-mission comparison."""
+"""JSON API: the mission summary and dashboard, and the cross-mission comparison."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from app.accounts import policy
 from app.accounts.deps import SignedIn
 from app.dashboards import service
-from app.dashboards.schemas import Comparison, MissionSummary
+from app.dashboards.schemas import Comparison, MissionDashboard, MissionSummary
 from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
 from app.missions import service as missions
 from app.vocab import Dimension, Theme
 
 router = APIRouter(prefix="/api/v1", tags=["dashboards"])
+
+
+def _period(date_from: str | None, date_to: str | None):
+    return service.period_from_params(
+        parse_partial_query("from", date_from), parse_partial_query("to", date_to)
+    )
 
 
 @router.get("/missions/{code}/summary", response_model=MissionSummary)
@@ -25,13 +30,26 @@ def mission_summary(
     date_from: FromQuery = None,
     date_to: ToQuery = None,
 ):
-    """Headline figures for one mission over a period."""
-    period = service.period_from_params(
-        parse_partial_query("from", date_from), parse_partial_query("to", date_to)
-    )
+    """Headline figures for one mission over a period, counting what you may see."""
     mission = missions.get_by_code_or_raise(session, code)
     return service.mission_summary(
-        session, mission=mission, period=period, visible=policy.visible_activities(user)
+        session, mission=mission, period=_period(date_from, date_to), user=user
+    )
+
+
+@router.get("/missions/{code}/dashboard", response_model=MissionDashboard)
+def mission_dashboard(
+    code: str,
+    session: SessionDep,
+    user: SignedIn,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+):
+    """Everything the mission page shows: summary, series, visits per location and week,
+    trainings, reports, focal points, timeline and (for its head of mission) the review queue."""
+    mission = missions.get_by_code_or_raise(session, code)
+    return service.mission_dashboard(
+        session, mission=mission, period=_period(date_from, date_to), user=user
     )
 
 
@@ -48,7 +66,11 @@ def compare(
     ] = "area",
 ):
     """Missions side by side: the missions × response areas (or types, themes) matrix."""
-    period = service.period_from_params(
-        parse_partial_query("from", date_from), parse_partial_query("to", date_to)
+    return service.compare(
+        session,
+        period=_period(date_from, date_to),
+        theme=theme,
+        dimension=dimension,
+        axis=axis,
+        user=user,
     )
-    return service.compare(session, period=period, theme=theme, dimension=dimension, axis=axis)

@@ -1,4 +1,5 @@
-"""What a mission summary and the comparison hold: built once, shown as page and JSON."""
+"""What the mission dashboard, the summary and the comparison hold: built once by the
+service, rendered as a page and returned as JSON."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ class Headline(BaseModel):
     reports: int = 0
     meetings: int = 0
     open_alerts: int = 0
-    last_activity: date | None = None
+    last_activity: PartialDateField | None = Field(
+        default=None, description="Date of the latest activity, with its precision."
+    )
 
 
 class MissionSummary(BaseModel):
@@ -36,6 +39,70 @@ class MissionSummary(BaseModel):
     by_type: dict[str, int]
     by_area: dict[str, int]
     migration_focal_point_since: PartialDateField | None
+
+
+class Series(BaseModel):
+    """Counts per month (YYYY-MM) for each named series."""
+
+    months: list[str]
+    series: dict[str, list[int]]
+
+
+class Heatmap(BaseModel):
+    """Monitoring visits per location (rows) and week (columns, the Mondays)."""
+
+    weeks: list[date]
+    locations: list[str]
+    counts: list[list[int]]
+    truncated_from: date | None = Field(
+        default=None, description="Set when the period was longer than the weeks shown."
+    )
+
+
+class TrainingGroup(BaseModel):
+    target_group: str
+    trainings: int
+    participants: int
+    women: int
+
+
+class ActivityLine(BaseModel):
+    id: int
+    title: str
+    start: PartialDateField
+    type: str
+    status: str
+    mission: str
+    reference_number: str | None = None
+    report_kind: str | None = None
+
+
+class TimelineItem(BaseModel):
+    kind: str = Field(description="development or activity")
+    date: PartialDateField
+    title: str
+    id: int | None = None
+    code: str | None = None
+    type: str | None = None
+
+
+class FocalPointLine(BaseModel):
+    area: str
+    holder: str
+    start: PartialDateField
+    end: PartialDateField | None
+
+
+class MissionDashboard(BaseModel):
+    summary: MissionSummary
+    by_month: Series
+    visits: Heatmap
+    trainings: list[TrainingGroup]
+    reports: list[ActivityLine]
+    focal_points: list[FocalPointLine]
+    timeline: list[TimelineItem]
+    review_queue: list[ActivityLine]
+    review_queue_total: int
 
 
 class CompareRow(BaseModel):
@@ -62,4 +129,5 @@ class Comparison(BaseModel):
     axis: str = Field(description="What the matrix columns are: area, type or theme.")
     columns: list[str]
     rows: list[CompareRow]
+    by_month: Series = Field(description="Activities per month for each mission.")
     joint_activities: list[JointActivity]

@@ -1,49 +1,110 @@
-"""Counting activities per mission: the mission summary and the comparison.
+"""Counting activities per mission: the mission dashboard, its summary and the comparison.
 
 A mission's figures count every activity it leads or takes part in, so a joint
 visit shows on both missions; people trained count once, for the lead mission.
-Callers pass `visible`, a SQL condition on activities saying what the reader
-may see; drafts are not everyone's.
+Everything is filtered by what the reader may see (app/accounts/policy.py).
+
+Counts come from the aggregates (app/dashboards/stats.py) for whole years and
+months, and from the raw activities only for the days left at the ends of the
+period (app/dashboards/periods.py), so the cost does not grow with the data.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
+from app.accounts import policy
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
+from app.dashboards import periods
+from app.dashboards.models import ActivityStat, TrainingStat, VisitStat
 from app.dashboards.schemas import (
+    ActivityLine,
     CompareRow,
     Comparison,
+    FocalPointLine,
     Headline,
+    Heatmap,
     JointActivity,
+    MissionDashboard,
     MissionSummary,
     Period,
+    Series,
+    TimelineItem,
+    TrainingGroup,
 )
+from app.dashboards.stats import OPEN_ALERT_LEVELS, week_of
 from app.missions import service as missions
-from app.missions.models import Mission
+from app.missions.models import Location, Mission
 from app.partial_dates import PartialDate
-from app.vocab import ActivityType, ResponseArea, Theme
+from app.vocab import ActivityType, ResponseArea, Status, TargetGroup, Theme
 
 AXES = {
     "area": ResponseArea.values(),
     "type": ActivityType.values(),
     "theme": Theme.values(),
 }
+HEATMAP_MAX_WEEKS = 104
+LIST_LIMIT = 20
 
-OPEN_ALERT = and_(
-    Activity.type == ActivityType.MONITORING_VISIT.value,
-    Activity.alert_level.in_(("low", "elevated", "high")),
-    func.coalesce(Activity.alert_closed, False).is_(False),
-)
+# A figures row: (mission_id, column, n, trained, women, split, visits, reports, meetings,
+# alerts). The same shape comes from the aggregates and from the raw rows.
+Row = tuple
+
+
+def period_from_params(start: PartialDate | None, end: PartialDate | None) -> Period:
+    """A period from two partial dates: from the first day of `start` to the last of `end`."""
+    return Period(start=start.start if start else None, end=end.end if end else None)
+
+
+# --- figures by mission and a column (area, type or theme) ----------------------------------
+
+
+def _stat_figures(session, segment, *, user, axis, theme, dimension, mission_id) -> list[Row]:
+    t = ActivityStat.__table__
+
+    def vis(figure: str):
+        return policy.visible_stat(user, t, figure)
+
+    n = vis("n")
+
+    def of_type(activity_type: ActivityType):
+        return func.sum(case((t.c.type == activity_type.value, n), else_=0))
+
+    column = {"area": t.c.response_area, "type": t.c.type, "theme": t.c.theme}[axis]
+    query = select(
+        t.c.mission_id,
+        column,
+        func.sum(n),
+        func.sum(vis("trained")),
+        func.sum(vis("women")),
+        func.sum(vis("split")),
+        of_type(ActivityType.MONITORING_VISIT),
+        of_type(ActivityType.REPORT),
+        of_type(ActivityType.MEETING),
+        func.sum(vis("alerts")),
+    ).where(
+        t.c.grain == segment.kind,
+        t.c.period >= segment.start,
+        t.c.period <= segment.end,
+    )
+    if axis == "theme":
+        query = query.where(t.c.theme == theme if theme else t.c.theme != "")
+    else:
+        query = query.where(t.c.theme == (theme or ""))
+    if dimension:
+        query = query.where(t.c.dimension == dimension)
+    if mission_id is not None:
+        query = query.where(t.c.mission_id == mission_id)
+    return list(session.execute(query.group_by(t.c.mission_id, column)))
 
 
 def _involvement():
-    """(activity_id, mission_id) for every mission leading or taking part in an activity."""
+    """(activity_id, mission_id, is_lead) for every mission leading or taking part."""
     lead = select(
         Activity.id.label("activity_id"),
         Activity.mission_id.label("mission_id"),
@@ -57,41 +118,26 @@ def _involvement():
     return union_all(lead, joint).subquery("involvement")
 
 
-def _figures(
-    session: Session,
-    *,
-    period: Period,
-    visible: ColumnElement[bool] | None,
-    theme: str | None = None,
-    dimension: str | None = None,
-    mission_id: int | None = None,
-    axis: str = "area",
-):
-    """Rows of (mission_id, column, count, trained, women, women_known_total, visits,
-    reports, meetings, open_alerts, last_start), grouped by mission and the axis."""
+def _raw_figures(session, segment, *, user, axis, theme, dimension, mission_id) -> list[Row]:
     inv = _involvement()
-    column = {
-        "area": Activity.response_area,
-        "type": Activity.type,
-        "theme": ActivityTheme.theme,
-    }[axis]
-    # People trained count once, for the lead mission; the activity counts for every mission.
-    is_training = and_(Activity.type == ActivityType.TRAINING.value, inv.c.is_lead)
+    column = {"area": Activity.response_area, "type": Activity.type, "theme": ActivityTheme.theme}
+    column = column[axis]
+    lead_training = and_(Activity.type == ActivityType.TRAINING.value, inv.c.is_lead)
 
-    def count_if(condition) -> ColumnElement[int]:
+    def count_if(condition):
         return func.sum(case((condition, 1), else_=0))
 
     query = (
         select(
             inv.c.mission_id,
-            column.label("col"),
-            func.count().label("n"),
-            func.sum(case((is_training, func.coalesce(Activity.participants_total, 0)), else_=0)),
-            func.sum(case((is_training, func.coalesce(Activity.participants_women, 0)), else_=0)),
+            column,
+            func.count(),
+            func.sum(case((lead_training, func.coalesce(Activity.participants_total, 0)), else_=0)),
+            func.sum(case((lead_training, func.coalesce(Activity.participants_women, 0)), else_=0)),
             func.sum(
                 case(
                     (
-                        and_(is_training, Activity.participants_women.is_not(None)),
+                        and_(lead_training, Activity.participants_women.is_not(None)),
                         func.coalesce(Activity.participants_total, 0),
                     ),
                     else_=0,
@@ -100,108 +146,471 @@ def _figures(
             count_if(Activity.type == ActivityType.MONITORING_VISIT.value),
             count_if(Activity.type == ActivityType.REPORT.value),
             count_if(Activity.type == ActivityType.MEETING.value),
-            count_if(OPEN_ALERT),
-            func.max(Activity.start_date),
+            count_if(
+                and_(
+                    Activity.type == ActivityType.MONITORING_VISIT.value,
+                    Activity.alert_level.in_(OPEN_ALERT_LEVELS),
+                    func.coalesce(Activity.alert_closed, False).is_(False),
+                )
+            ),
         )
         .select_from(inv)
         .join(Activity, Activity.id == inv.c.activity_id)
+        .where(
+            Activity.start_date >= segment.start,
+            Activity.start_date <= segment.end,
+            policy.visible_activities(user),
+        )
     )
     if axis == "theme":
         query = query.join(ActivityTheme, ActivityTheme.activity_id == Activity.id)
+        if theme:
+            query = query.where(ActivityTheme.theme == theme)
     elif theme:
         query = query.where(
             Activity.id.in_(select(ActivityTheme.activity_id).where(ActivityTheme.theme == theme))
         )
-    if axis == "theme" and theme:
-        query = query.where(ActivityTheme.theme == theme)
     if dimension:
         query = query.where(Activity.dimension == dimension)
-    if period.start:
-        query = query.where(Activity.start_date >= period.start)
-    if period.end:
-        query = query.where(Activity.start_date <= period.end)
     if mission_id is not None:
         query = query.where(inv.c.mission_id == mission_id)
-    if visible is not None:
-        query = query.where(visible)
-    return session.execute(query.group_by(inv.c.mission_id, column)).all()
+    return list(session.execute(query.group_by(inv.c.mission_id, column)))
 
 
-def _headline(rows: Sequence) -> Headline:
-    head = Headline()
-    known_total = 0
-    for row in rows:
-        _, _, n, trained, women, with_split, visits, reports, meetings, alerts, last = row
-        head.activities += n
-        head.participants_trained += int(trained or 0)
-        head.participants_women += int(women or 0)
-        known_total += int(with_split or 0)
-        head.monitoring_visits += int(visits or 0)
-        head.reports += int(reports or 0)
-        head.meetings += int(meetings or 0)
-        head.open_alerts += int(alerts or 0)
-        if last is not None and (head.last_activity is None or last > head.last_activity):
-            head.last_activity = last
-    if known_total:
-        head.women_share = round(head.participants_women / known_total, 3)
-    return head
-
-
-def mission_summary(
+def figures(
     session: Session,
     *,
-    mission: Mission,
     period: Period,
-    visible: ColumnElement[bool] | None = None,
-) -> MissionSummary:
+    user,
+    axis: str = "area",
+    theme: str | None = None,
+    dimension: str | None = None,
+    mission_id: int | None = None,
+) -> dict[tuple[int, str], list[int]]:
+    """{(mission_id, column): [n, trained, women, split, visits, reports, meetings, alerts]}."""
+    totals: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 8)
+    for segment in periods.split(period.start, period.end):
+        read = _raw_figures if segment.kind == "raw" else _stat_figures
+        rows = read(
+            session,
+            segment,
+            user=user,
+            axis=axis,
+            theme=theme,
+            dimension=dimension,
+            mission_id=mission_id,
+        )
+        for row in rows:
+            total = totals[(row[0], row[1])]
+            for i, value in enumerate(row[2:]):
+                total[i] += int(value or 0)
+    return totals
+
+
+def _headline(values: Iterable[list[int]]) -> Headline:
+    sums = [0] * 8
+    for v in values:
+        for i, x in enumerate(v):
+            sums[i] += x
+    n, trained, women, split, visits, reports, meetings, alerts = sums
+    return Headline(
+        activities=n,
+        participants_trained=trained,
+        participants_women=women,
+        women_share=round(women / split, 3) if split else None,
+        monitoring_visits=visits,
+        reports=reports,
+        meetings=meetings,
+        open_alerts=alerts,
+    )
+
+
+# --- the mission summary and dashboard ------------------------------------------------------
+
+
+def _in_period(query, period: Period, column=Activity.start_date):
+    if period.start:
+        query = query.where(column >= period.start)
+    if period.end:
+        query = query.where(column <= period.end)
+    return query
+
+
+def last_activity(session: Session, *, mission_id: int, period: Period, user) -> PartialDate | None:
+    """The latest visible activity the mission led or took part in, within the period,
+    with its date's precision."""
+    lead = _in_period(
+        select(Activity.start_date, Activity.start_precision).where(
+            Activity.mission_id == mission_id, policy.visible_activities(user)
+        ),
+        period,
+    )
+    joint = _in_period(
+        select(Activity.start_date, Activity.start_precision)
+        .join(activity_other_missions, activity_other_missions.c.activity_id == Activity.id)
+        .where(activity_other_missions.c.mission_id == mission_id, policy.visible_activities(user)),
+        period,
+    )
+    found = [
+        session.execute(query.order_by(Activity.start_date.desc()).limit(1)).first()
+        for query in (lead, joint)
+    ]
+    dates = [PartialDate.of(row[0], row[1]) for row in found if row is not None]
+    return max(dates) if dates else None
+
+
+def mission_summary(session: Session, *, mission: Mission, period: Period, user) -> MissionSummary:
     """Headline figures and counts by type and response area for one mission."""
-    by_area_rows = _figures(
-        session, period=period, visible=visible, mission_id=mission.id, axis="area"
-    )
-    by_type_rows = _figures(
-        session, period=period, visible=visible, mission_id=mission.id, axis="type"
-    )
+    by_area = figures(session, period=period, user=user, axis="area", mission_id=mission.id)
+    by_type = figures(session, period=period, user=user, axis="type", mission_id=mission.id)
+    headline = _headline(by_area.values())
+    headline.last_activity = last_activity(session, mission_id=mission.id, period=period, user=user)
     return MissionSummary(
         mission=mission.code,
         name=mission.name,
         period=period,
-        headline=_headline(by_area_rows),
-        by_type={t: 0 for t in AXES["type"]} | {row[1]: row[2] for row in by_type_rows},
-        by_area={a: 0 for a in AXES["area"]} | {row[1]: row[2] for row in by_area_rows},
+        headline=headline,
+        by_type={t: by_type.get((mission.id, t), [0])[0] for t in AXES["type"]},
+        by_area={a: by_area.get((mission.id, a), [0])[0] for a in AXES["area"]},
         migration_focal_point_since=missions.migration_focal_point_since(mission.focal_points),
     )
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _months_between(first: date, last: date) -> list[str]:
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(_month_key(day))
+        day = periods.next_month(day)
+    return months
+
+
+def _data_bounds(session: Session, period: Period, *, mission_id: int | None) -> Period:
+    """The period, with open ends closed at the first and last month that has activities."""
+    if period.start and period.end:
+        return period
+    t = ActivityStat.__table__
+    query = select(func.min(t.c.period), func.max(t.c.period)).where(
+        t.c.grain == "month", t.c.theme == ""
+    )
+    if mission_id is not None:
+        query = query.where(t.c.mission_id == mission_id)
+    first, last = session.execute(query).one()
+    return Period(
+        start=period.start or first,
+        end=period.end or (periods.month_end(last) if last else None),
+    )
+
+
+def monthly_series(
+    session: Session,
+    *,
+    period: Period,
+    user,
+    by: str,
+    mission_id: int | None = None,
+    theme: str | None = None,
+    dimension: str | None = None,
+) -> Series:
+    """Activities per month, one series per mission (`by="mission"`) or per type."""
+    bounds = _data_bounds(session, period, mission_id=mission_id)
+    if bounds.start is None or bounds.end is None:
+        return Series(months=[], series={})
+    months = _months_between(bounds.start, bounds.end)
+    index = {m: i for i, m in enumerate(months)}
+    series: dict[str, list[int]] = {}
+    t = ActivityStat.__table__
+    for segment in periods.months_only(bounds.start, bounds.end):
+        if segment.kind == "raw":
+            rows = _raw_monthly(
+                session,
+                segment,
+                user=user,
+                by=by,
+                mission_id=mission_id,
+                theme=theme,
+                dimension=dimension,
+            )
+        else:
+            key = t.c.mission_id if by == "mission" else t.c.type
+            query = select(t.c.period, key, func.sum(policy.visible_stat(user, t, "n"))).where(
+                t.c.grain == "month",
+                t.c.theme == (theme or ""),
+                t.c.period >= segment.start,
+                t.c.period <= segment.end,
+            )
+            if mission_id is not None:
+                query = query.where(t.c.mission_id == mission_id)
+            if dimension:
+                query = query.where(t.c.dimension == dimension)
+            rows = session.execute(query.group_by(t.c.period, key)).all()
+        for day, name, count in rows:
+            if count:
+                series.setdefault(str(name), [0] * len(months))[index[_month_key(day)]] += int(
+                    count
+                )
+    if by == "mission":
+        codes = {m.id: m.code for m in missions.get_all(session)}
+        series = {
+            codes[int(k)]: v for k, v in sorted(series.items(), key=lambda kv: codes[int(kv[0])])
+        }
+    else:
+        series = {t_: series[t_] for t_ in AXES["type"] if t_ in series}
+    return Series(months=months, series=series)
+
+
+def _raw_monthly(session, segment, *, user, by, mission_id, theme, dimension):
+    inv = _involvement()
+    key = inv.c.mission_id if by == "mission" else Activity.type
+    query = (
+        select(Activity.start_date, key, func.count())
+        .select_from(inv)
+        .join(Activity, Activity.id == inv.c.activity_id)
+        .where(
+            Activity.start_date >= segment.start,
+            Activity.start_date <= segment.end,
+            policy.visible_activities(user),
+        )
+    )
+    if mission_id is not None:
+        query = query.where(inv.c.mission_id == mission_id)
+    if theme:
+        query = query.where(
+            Activity.id.in_(select(ActivityTheme.activity_id).where(ActivityTheme.theme == theme))
+        )
+    if dimension:
+        query = query.where(Activity.dimension == dimension)
+    return session.execute(query.group_by(Activity.start_date, key)).all()
+
+
+def visits_heatmap(session: Session, *, mission: Mission, period: Period, user) -> Heatmap:
+    """Monitoring visits per location per week: weeks starting within the period."""
+    v = VisitStat.__table__
+    first, last = session.execute(
+        select(func.min(v.c.week), func.max(v.c.week)).where(v.c.mission_id == mission.id)
+    ).one()
+    if first is None:
+        return Heatmap(weeks=[], locations=[], counts=[])
+    start = max(week_of(period.start) if period.start else first, first)
+    end = min(period.end or last, last)
+    truncated = None
+    if (end - start).days // 7 + 1 > HEATMAP_MAX_WEEKS:
+        truncated = start
+        start = week_of(end) - timedelta(weeks=HEATMAP_MAX_WEEKS - 1)
+    rows = session.execute(
+        select(
+            v.c.week,
+            v.c.location_id,
+            func.sum(policy.visible_stat(user, v, "n", lead_column="mission_id")),
+        )
+        .where(v.c.mission_id == mission.id, v.c.week >= start, v.c.week <= end)
+        .group_by(v.c.week, v.c.location_id)
+    ).all()
+    weeks = []
+    day = week_of(start)
+    while day <= end:
+        weeks.append(day)
+        day += timedelta(weeks=1)
+    column = {w: i for i, w in enumerate(weeks)}
+    per_location: dict[int, list[int]] = {}
+    for week, location_id, count in rows:
+        if count and week in column:
+            per_location.setdefault(location_id, [0] * len(weeks))[column[week]] += int(count)
+    names = dict(
+        session.execute(
+            select(Location.id, Location.name).where(Location.id.in_(per_location))
+        ).all()
+    )
+    order = sorted(per_location, key=lambda lid: (-sum(per_location[lid]), names[lid]))
+    return Heatmap(
+        weeks=weeks,
+        locations=[names[lid] for lid in order],
+        counts=[per_location[lid] for lid in order],
+        truncated_from=truncated,
+    )
+
+
+def trainings_by_group(session: Session, *, mission: Mission, period: Period, user):
+    t = TrainingStat.__table__
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for segment in periods.months_only(period.start, period.end):
+        if segment.kind == "raw":
+            query = (
+                select(
+                    func.coalesce(Activity.target_group, ""),
+                    func.count(),
+                    func.sum(func.coalesce(Activity.participants_total, 0)),
+                    func.sum(func.coalesce(Activity.participants_women, 0)),
+                )
+                .where(
+                    Activity.mission_id == mission.id,
+                    Activity.type == ActivityType.TRAINING.value,
+                    Activity.start_date >= segment.start,
+                    Activity.start_date <= segment.end,
+                    policy.visible_activities(user),
+                )
+                .group_by(func.coalesce(Activity.target_group, ""))
+            )
+        else:
+            query = (
+                select(
+                    t.c.target_group,
+                    *(
+                        func.sum(policy.visible_stat(user, t, f, lead_column="mission_id"))
+                        for f in ("n", "trained", "women")
+                    ),
+                )
+                .where(
+                    t.c.mission_id == mission.id,
+                    t.c.period >= segment.start,
+                    t.c.period <= segment.end,
+                )
+                .group_by(t.c.target_group)
+            )
+        for group, n, trained, women in session.execute(query):
+            for i, value in enumerate((n, trained, women)):
+                totals[group][i] += int(value or 0)
+    order = [g for g in TargetGroup.values() if g in totals] + [
+        g for g in totals if g not in TargetGroup.values()
+    ]
+    return [
+        TrainingGroup(
+            target_group=g, trainings=totals[g][0], participants=totals[g][1], women=totals[g][2]
+        )
+        for g in order
+        if totals[g][0]
+    ]
+
+
+def _line(activity: Activity) -> ActivityLine:
+    return ActivityLine(
+        id=activity.id,
+        title=activity.title,
+        start=PartialDate.of(activity.start_date, activity.start_precision),
+        type=activity.type,
+        status=activity.status,
+        mission=activity.mission.code,
+        reference_number=activity.reference_number,
+        report_kind=activity.report_kind,
+    )
+
+
+def _timeline(session, *, mission: Mission, period: Period, user) -> list[TimelineItem]:
+    """Developments in the host country and the region, interleaved with the latest activities."""
+    developments = missions.list_developments(
+        session, country=mission.host_country, date_from=period.start, date_to=period.end
+    )
+    recent = session.scalars(
+        _in_period(
+            select(Activity).where(
+                Activity.mission_id == mission.id,
+                Activity.provenance != "reconstructed",
+                policy.visible_activities(user),
+            ),
+            period,
+        )
+        .order_by(Activity.start_date.desc(), Activity.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    items = [
+        TimelineItem(
+            kind="development",
+            date=PartialDate.of(d.occurred_on, d.occurred_precision),
+            title=d.title,
+            code=d.code,
+        )
+        for d in developments
+    ] + [
+        TimelineItem(
+            kind="activity",
+            date=PartialDate.of(a.start_date, a.start_precision),
+            title=a.title,
+            id=a.id,
+            type=a.type,
+        )
+        for a in recent
+    ]
+    items.sort(key=lambda item: (item.date.start, item.kind))
+    return items[-(LIST_LIMIT * 2) :]
+
+
+def mission_dashboard(
+    session: Session, *, mission: Mission, period: Period, user
+) -> MissionDashboard:
+    """Everything the mission page shows, for one reader and period."""
+    reports = session.scalars(
+        _in_period(
+            select(Activity).where(
+                Activity.mission_id == mission.id,
+                Activity.type == ActivityType.REPORT.value,
+                policy.visible_activities(user),
+            ),
+            period,
+        )
+        .order_by(Activity.start_date.desc(), Activity.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    queue, queue_total = [], 0
+    if user is not None and user.role == policy.HEAD_OF_MISSION and user.mission_id == mission.id:
+        waiting = select(Activity).where(
+            Activity.status == Status.SUBMITTED.value, Activity.mission_id == mission.id
+        )
+        queue = [_line(a) for a in session.scalars(waiting.order_by(Activity.id).limit(LIST_LIMIT))]
+        queue_total = session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
+    return MissionDashboard(
+        summary=mission_summary(session, mission=mission, period=period, user=user),
+        by_month=monthly_series(
+            session, period=period, user=user, by="type", mission_id=mission.id
+        ),
+        visits=visits_heatmap(session, mission=mission, period=period, user=user),
+        trainings=trainings_by_group(session, mission=mission, period=period, user=user),
+        reports=[_line(a) for a in reports],
+        focal_points=[
+            FocalPointLine(
+                area=fp.area,
+                holder=fp.holder,
+                start=PartialDate.of(fp.start_date, fp.start_precision),
+                end=PartialDate.of(fp.end_date, fp.end_precision),
+            )
+            for fp in mission.focal_points
+        ],
+        timeline=_timeline(session, mission=mission, period=period, user=user),
+        review_queue=queue,
+        review_queue_total=queue_total,
+    )
+
+
+# --- the comparison -------------------------------------------------------------------------
 
 
 def compare(
     session: Session,
     *,
     period: Period,
+    user,
     theme: str | None = None,
     dimension: str | None = None,
     axis: str = "area",
-    visible: ColumnElement[bool] | None = None,
-    joint_limit: int = 50,
 ) -> Comparison:
-    """The missions × `axis` matrix, headline figures per mission and joint activities."""
-    matrix_rows = _figures(
-        session, period=period, visible=visible, theme=theme, dimension=dimension, axis=axis
-    )
+    """The missions × `axis` matrix, headline figures per mission, activity per month per
+    mission, and joint activities."""
+    matrix = figures(session, period=period, user=user, axis=axis, theme=theme, dimension=dimension)
     if axis == "area":
-        headline_rows = matrix_rows
+        headline_figures = matrix
     else:
-        headline_rows = _figures(
-            session, period=period, visible=visible, theme=theme, dimension=dimension
+        headline_figures = figures(
+            session, period=period, user=user, theme=theme, dimension=dimension
         )
-    per_mission_matrix: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in matrix_rows:
-        per_mission_matrix[row[0]][row[1]] = row[2]
-    per_mission_head: dict[int, list] = defaultdict(list)
-    for row in headline_rows:
-        per_mission_head[row[0]].append(row)
-
     rows = []
     for mission in missions.get_all(session):
-        cells = {c: 0 for c in AXES[axis]} | per_mission_matrix.get(mission.id, {})
+        cells = {c: matrix.get((mission.id, c), [0])[0] for c in AXES[axis]}
+        headline = _headline(v for (mid, _), v in headline_figures.items() if mid == mission.id)
+        headline.last_activity = last_activity(
+            session, mission_id=mission.id, period=period, user=user
+        )
         rows.append(
             CompareRow(
                 mission=mission.code,
@@ -209,7 +618,7 @@ def compare(
                 migration_focal_point_since=missions.migration_focal_point_since(
                     mission.focal_points
                 ),
-                headline=_headline(per_mission_head.get(mission.id, [])),
+                headline=headline,
                 cells=cells,
             )
         )
@@ -220,54 +629,38 @@ def compare(
         axis=axis,
         columns=AXES[axis],
         rows=rows,
+        by_month=monthly_series(
+            session, period=period, user=user, by="mission", theme=theme, dimension=dimension
+        ),
         joint_activities=_joint_activities(
-            session,
-            period=period,
-            theme=theme,
-            dimension=dimension,
-            visible=visible,
-            limit=joint_limit,
+            session, period=period, theme=theme, dimension=dimension, user=user
         ),
     )
 
 
-def _joint_activities(
-    session: Session,
-    *,
-    period: Period,
-    theme: str | None,
-    dimension: str | None,
-    visible: ColumnElement[bool] | None,
-    limit: int,
-) -> list[JointActivity]:
-    query = select(Activity).where(Activity.id.in_(select(activity_other_missions.c.activity_id)))
+def _joint_activities(session, *, period, theme, dimension, user) -> list[JointActivity]:
+    query = select(Activity).where(
+        Activity.id.in_(select(activity_other_missions.c.activity_id)),
+        policy.visible_activities(user),
+    )
     if theme:
         query = query.where(
             Activity.id.in_(select(ActivityTheme.activity_id).where(ActivityTheme.theme == theme))
         )
     if dimension:
         query = query.where(Activity.dimension == dimension)
-    if period.start:
-        query = query.where(Activity.start_date >= period.start)
-    if period.end:
-        query = query.where(Activity.start_date <= period.end)
-    if visible is not None:
-        query = query.where(visible)
-    result = []
-    for activity in session.scalars(query.order_by(Activity.start_date, Activity.id).limit(limit)):
-        result.append(
-            JointActivity(
-                id=activity.id,
-                title=activity.title,
-                start=PartialDate.of(activity.start_date, activity.start_precision),
-                missions=[activity.mission.code, *(m.code for m in activity.other_missions)],
-                type=activity.type,
-                response_area=activity.response_area,
-            )
+    query = _in_period(query, period)
+    latest = session.scalars(
+        query.order_by(Activity.start_date.desc(), Activity.id.desc()).limit(LIST_LIMIT)
+    )
+    return [
+        JointActivity(
+            id=a.id,
+            title=a.title,
+            start=PartialDate.of(a.start_date, a.start_precision),
+            missions=[a.mission.code, *(m.code for m in a.other_missions)],
+            type=a.type,
+            response_area=a.response_area,
         )
-    return result
-
-
-def period_from_params(start: PartialDate | None, end: PartialDate | None) -> Period:
-    """A period from two partial dates: from the first day of `start` to the last of `end`."""
-    return Period(start=start.start if start else None, end=end.end if end else None)
+        for a in latest
+    ]

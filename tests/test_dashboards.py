@@ -1,0 +1,270 @@
+"""Dashboards: the aggregates stay equal to a recount, periods are answered exactly,
+readers see only what they may, and the seed data tells the study's story."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.deps import Viewer
+from app.accounts.models import User
+from app.activities.models import Activity
+from app.dashboards import service, stats
+from app.dashboards.periods import split
+from app.dashboards.schemas import Period
+from app.demo import generate
+
+
+def _viewer(session, email_start: str) -> Viewer:
+    return Viewer.of(session.scalar(select(User).where(User.email.like(f"{email_start}@%"))))
+
+
+def _assert_aggregates_match_recount(session):
+    session.expire_all()
+    assert stats.snapshot(session) == stats.recount(session.scalars(select(Activity)))
+
+
+def test_aggregates_equal_a_recount_after_every_kind_of_write(client, client_as, session):
+    _assert_aggregates_match_recount(session)
+    fp = client_as("fp.mkd")
+    body = {
+        "mission": "MKD",
+        "other_missions": ["SRB"],
+        "type": "training",
+        "title": "Training on document fraud",
+        "start": "2016-02-10",
+        "dimension": "politico_military",
+        "response_area": "policing_crime",
+        "themes": ["border_management", "anti_smuggling"],
+        "participants_total": 24,
+        "participants_women": 7,
+        "target_group": "border_police",
+        "locations": ["gevgelija"],
+    }
+    created = fp.post("/api/v1/activities", json=body).json()
+    _assert_aggregates_match_recount(session)
+    # change the date, the themes, the other missions and the type in one go
+    changed = fp.patch(
+        f"/api/v1/activities/{created['id']}",
+        json={
+            "version": created["version"],
+            "type": "monitoring_visit",
+            "start": "2016-03",
+            "themes": ["early_warning"],
+            "other_missions": [],
+            "alert_level": "high",
+            "response_area": "monitoring",
+        },
+    ).json()
+    assert changed["type"] == "monitoring_visit", changed
+    _assert_aggregates_match_recount(session)
+    submitted = fp.post(
+        f"/api/v1/activities/{created['id']}/submit", json={"version": changed["version"]}
+    ).json()
+    _assert_aggregates_match_recount(session)
+    returned = client.post(
+        f"/api/v1/activities/{created['id']}/return",
+        json={"version": submitted["version"], "comment": "Add findings"},
+    ).json()
+    _assert_aggregates_match_recount(session)
+    again = fp.post(
+        f"/api/v1/activities/{created['id']}/submit", json={"version": returned["version"]}
+    ).json()
+    approved = client.post(
+        f"/api/v1/activities/{created['id']}/approve", json={"version": again["version"]}
+    ).json()
+    assert approved["status"] == "approved"
+    _assert_aggregates_match_recount(session)
+    # a draft, then deleted
+    draft = fp.post("/api/v1/activities", json={**body, "title": "To delete"}).json()
+    assert (
+        fp.delete(
+            f"/api/v1/activities/{draft['id']}", params={"version": draft["version"]}
+        ).status_code
+        == 204
+    )
+    _assert_aggregates_match_recount(session)
+
+
+def test_aggregates_equal_a_recount_after_bulk_demo_data(engine, session):
+    generate(engine, count=1500, seed=11)
+    _assert_aggregates_match_recount(session)
+
+
+def test_a_failed_write_leaves_the_aggregates_alone(client, session):
+    before = stats.snapshot(session)
+    session.rollback()
+    bad = client.post("/api/v1/activities", json={"mission": "MKD", "type": "training"})
+    assert bad.status_code == 422
+    assert stats.snapshot(session) == before
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_period_is_answered_exactly(engine, session, seed):
+    """Figures from year/month aggregates plus raw edge days equal a pure raw count."""
+    generate(engine, count=800, seed=seed)
+    session.expire_all()
+    user = _viewer(session, "hom.mkd")
+    rng = random.Random(seed)
+    for _ in range(6):
+        start = date(2014, 1, 1) + timedelta(days=rng.randrange(4000))
+        end = start + timedelta(days=rng.randrange(1, 1500))
+        period = Period(start=start, end=end)
+        for axis in ("area", "type", "theme"):
+            fast = service.figures(session, period=period, user=user, axis=axis)
+            raw_segment = split(start, end)[0].__class__("raw", start, end)
+            slow = {}
+            for row in service._raw_figures(
+                session,
+                raw_segment,
+                user=user,
+                axis=axis,
+                theme=None,
+                dimension=None,
+                mission_id=None,
+            ):
+                slow[(row[0], row[1])] = [int(v or 0) for v in row[2:]]
+            fast = {k: v for k, v in fast.items() if any(v)}
+            assert fast == slow, (period, axis)
+
+
+def test_period_split_covers_every_day_once():
+    rng = random.Random(5)
+    for _ in range(200):
+        start = date(2013, 1, 1) + timedelta(days=rng.randrange(5000))
+        end = start + timedelta(days=rng.randrange(0, 1200))
+        covered = []
+        for seg in split(start, end):
+            if seg.kind == "raw":
+                first, last = seg.start, seg.end
+            elif seg.kind == "month":
+                first = seg.start
+                last = date(seg.end.year + (seg.end.month == 12), seg.end.month % 12 + 1, 1)
+                last -= timedelta(days=1)
+            else:
+                first, last = seg.start, date(seg.end.year, 12, 31)
+            covered.append((first, last))
+        covered.sort()
+        assert covered[0][0] == start and covered[-1][1] == end
+        for (_, a_end), (b_start, _) in zip(covered, covered[1:], strict=False):
+            assert b_start == a_end + timedelta(days=1)
+
+
+def test_drafts_count_only_for_their_own_mission(client_as, session):
+    fp = client_as("fp.mkd")
+    fp.post(
+        "/api/v1/activities",
+        json={
+            "mission": "MKD",
+            "type": "report",
+            "title": "Draft spot report",
+            "start": "2019-05-02",
+            "dimension": "cross_dimensional",
+            "response_area": "reporting_liaising",
+        },
+    )
+    period = {"from": "2019", "to": "2019"}
+    own = fp.get("/api/v1/missions/MKD/summary", params=period).json()["headline"]
+    other = client_as("fp.srb").get("/api/v1/missions/MKD/summary", params=period).json()
+    cpc = client_as("cpc").get("/api/v1/missions/MKD/summary", params=period).json()
+    assert own["reports"] == 1
+    assert other["headline"]["reports"] == 0
+    assert cpc["headline"]["reports"] == 0
+    compare = client_as("fp.srb").get("/api/v1/compare", params=period).json()
+    mkd = next(r for r in compare["rows"] if r["mission"] == "MKD")
+    assert mkd["headline"]["activities"] == 0
+
+
+def test_skopje_visits_to_gevgelija_rise_and_fall(client):
+    data = client.get(
+        "/api/v1/missions/MKD/dashboard", params={"from": "2015-08", "to": "2016-06"}
+    ).json()
+    visits = data["visits"]
+    row = next(
+        c
+        for loc, c in zip(visits["locations"], visits["counts"], strict=True)
+        if loc.startswith("Gevgelija")
+    )
+    weeks = [date.fromisoformat(w) for w in visits["weeks"]]
+
+    def mean(first: date, last: date) -> float:
+        values = [n for w, n in zip(weeks, row, strict=True) if first <= w <= last]
+        return sum(values) / len(values)
+
+    before = mean(date(2015, 8, 1), date(2015, 10, 25))
+    tightened = mean(date(2015, 11, 2), date(2016, 2, 22))
+    two_teams = mean(date(2016, 3, 7), date(2016, 4, 25))
+    after = mean(date(2016, 5, 2), date(2016, 6, 27))
+    assert 0.8 <= before <= 1.2  # once a week
+    assert 3 <= tightened <= 4  # three to four times a week from November 2015
+    assert two_teams > tightened  # two teams from March 2016
+    assert 1 <= after <= 2 < tightened  # one or two a week from May 2016
+
+
+def test_comparison_shows_the_study_picture(client_as):
+    data = client_as("cpc").get("/api/v1/compare").json()
+    rows = {r["mission"]: r for r in data["rows"]}
+    for area in ("monitoring", "reporting_liaising"):
+        frontline = min(rows[m]["cells"][area] for m in ("SRB", "MKD"))
+        others = max(rows[m]["cells"][area] for m in ("ALB", "BIH", "KOS", "MNE"))
+        assert frontline > others, area
+    # engaged (two or more activities) across most areas; the other four thinly
+    engaged = {m: sum(1 for v in rows[m]["cells"].values() if v >= 2) for m in rows}
+    assert min(engaged["SRB"], engaged["MKD"]) >= 5
+    assert max(engaged[m] for m in ("ALB", "BIH", "KOS", "MNE")) <= 3
+    assert rows["ALB"]["migration_focal_point_since"] == "2012"
+    for code in ("KOS", "BIH", "MNE"):
+        assert rows[code]["migration_focal_point_since"] is None
+
+
+def test_mission_page_and_comparison_render(client):
+    page = client.get("/missions/MKD", params={"from": "2015-08", "to": "2016-06"})
+    assert page.status_code == 200
+    for text in (
+        "Monitoring visits per location and week",
+        "Waiting for your review",
+        "Figures as a table",
+        "Migration focal point since",
+        "Timeline",
+    ):
+        assert text in page.text
+    compare = client.get("/compare", params={"axis": "type", "theme": "anti_trafficking"})
+    assert compare.status_code == 200
+    assert "Missions × activity types" in compare.text
+    assert "/activities?mission=MKD&amp;type=" in compare.text
+
+
+def test_bad_period_or_filters_are_explained_not_500(client):
+    page = client.get("/missions/MKD", params={"from": "yesterday"})
+    assert page.status_code == 422
+    assert "Period:" in page.text and 'value="yesterday"' in page.text
+    compare = client.get(
+        "/compare", params={"axis": "nonsense", "theme": "x", "from": "2016", "to": "2015"}
+    )
+    assert compare.status_code == 422
+    assert "the end is before the start" in compare.text
+    assert client.get("/missions/XXX").status_code == 404
+
+
+def test_review_queue_only_for_the_head_of_mission(client, client_as):
+    fp = client_as("fp.mkd")
+    created = fp.post(
+        "/api/v1/activities",
+        json={
+            "mission": "MKD",
+            "type": "meeting",
+            "title": "Weekly coordination with UNHCR",
+            "start": "2016-02-03",
+            "dimension": "cross_dimensional",
+            "response_area": "reporting_liaising",
+        },
+    ).json()
+    fp.post(f"/api/v1/activities/{created['id']}/submit", json={"version": 1})
+    queue = client.get("/api/v1/missions/MKD/dashboard").json()
+    assert queue["review_queue_total"] == 1
+    assert queue["review_queue"][0]["id"] == created["id"]
+    assert fp.get("/api/v1/missions/MKD/dashboard").json()["review_queue_total"] == 0
+    assert "Weekly coordination with UNHCR" in client.get("/missions/MKD").text
