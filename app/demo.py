@@ -156,6 +156,7 @@ def generate(
                 other = rng.choice([c for c in codes if c != code])
                 others = (missions[other],)
                 joint.append({"activity_id": next_id, "mission_id": missions[other]})
+            row["is_joint"] = bool(others)
             if location_id is not None and activity_type in LOCATED_TYPES:
                 located.append({"activity_id": next_id, "location_id": location_id})
             stats.merge(delta, stats.contribution(_facts(row, chosen, others, location_id)))

@@ -13,12 +13,20 @@ import app.models  # noqa: F401  (the whole schema, for relationships across dom
 from app.accounts.deps import Public, SignedIn
 from app.accounts.pages import router as accounts_pages
 from app.activities.api import router as activities_api
+from app.activities.pages import router as activities_pages
 from app.config import Settings, get_settings
 from app.dashboards.api import router as dashboards_api
+from app.dashboards.pages import router as dashboards_pages
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.missions.api import router as missions_api
-from app.security import CSRFMiddleware, SecurityHeadersMiddleware
+from app.missions.pages import router as missions_pages
+from app.security import (
+    CSRFMiddleware,
+    NulGuardMiddleware,
+    SecurityHeadersMiddleware,
+    ServerTimingMiddleware,
+)
 from app.web import render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +52,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(dashboards_api)
     app.include_router(activities_api)
     app.include_router(accounts_pages)
+    app.include_router(dashboards_pages)
+    app.include_router(activities_pages)
+    app.include_router(missions_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     _operations_routes(app, settings)
     # Added last = outermost: headers go on every answer, CSRF failures included.
     app.add_middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.cookie_secure)
+    app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(ServerTimingMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from asgi_csrf import asgi_csrf
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,6 +35,67 @@ HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+class NulGuardMiddleware:
+    """Refuse NUL characters in the path or query string with a clear 400: PostgreSQL
+    cannot store or compare them, and no legitimate link carries one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            b"%00" in scope.get("query_string", b"")
+            or "\x00" in scope.get("path", "")
+            or b"%00" in scope.get("raw_path", b"")
+        ):
+            await _plain(scope, send, 400, "The address contains a NUL character.", "nul")
+            return
+        await self.app(scope, receive, send)
+
+
+async def _plain(scope: Scope, send: Send, status: int, message: str, type_: str) -> None:
+    if scope.get("path", "").startswith("/api/"):
+        body = json.dumps({"detail": [{"loc": [], "msg": message, "type": type_}]})
+        content_type = b"application/json"
+    else:
+        body = f"<!doctype html><html lang=en><title>Error</title><h1>Error</h1><p>{message}</p>"
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type)],
+        }
+    )
+    await send({"type": "http.response.body", "body": body.encode()})
+
+
+class ServerTimingMiddleware:
+    """`Server-Timing: app;dur=…` on every response: the time spent inside the app, so
+    operators (and bench/dashboards.py) can read server-side cost without a profiler."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def send_with_timing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                duration = (time.perf_counter() - started) * 1000
+                headers = [
+                    *message.get("headers", []),
+                    (b"server-timing", f"app;dur={duration:.2f}".encode()),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_timing)
 
 
 class SecurityHeadersMiddleware:
@@ -73,16 +135,7 @@ class SecurityHeadersMiddleware:
 
 async def _plain_500(scope: Scope, send: Send) -> None:
     message = "Something went wrong on our side; nothing was saved. Please try again."
-    if scope.get("path", "").startswith("/api/"):
-        body = json.dumps({"detail": [{"loc": [], "msg": message, "type": "server_error"}]})
-        content_type = b"application/json"
-    else:
-        body = f"<!doctype html><title>Error</title><h1>Error</h1><p>{message}</p>"
-        content_type = b"text/html; charset=utf-8"
-    await send(
-        {"type": "http.response.start", "status": 500, "headers": [(b"content-type", content_type)]}
-    )
-    await send({"type": "http.response.body", "body": body.encode()})
+    await _plain(scope, send, 500, message, "server_error")
 
 
 async def _csrf_failed(scope: Scope, send: Send, message_id) -> None:
@@ -90,19 +143,7 @@ async def _csrf_failed(scope: Scope, send: Send, message_id) -> None:
         "This form has expired or did not come from FieldLog (CSRF check failed). "
         "Go back, reload the page and try again."
     )
-    if scope.get("path", "").startswith("/api/"):
-        body = json.dumps({"detail": [{"loc": [], "msg": message, "type": "csrf_failed"}]})
-        content_type = b"application/json"
-    else:
-        body = (
-            "<!doctype html><html lang=en><title>Form expired</title>"
-            f"<h1>Form expired</h1><p>{message}</p></html>"
-        )
-        content_type = b"text/html; charset=utf-8"
-    await send(
-        {"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type)]}
-    )
-    await send({"type": "http.response.body", "body": body.encode()})
+    await _plain(scope, send, 403, message, "csrf_failed")
 
 
 class CSRFMiddleware:

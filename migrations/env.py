@@ -46,14 +46,27 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch migrations rebuild a table by copying it and dropping the old one; with
+        # foreign keys on, that DROP would cascade and delete the rows that point at it
+        # (themes, locations, partners of every activity). The pragma only takes effect
+        # outside a transaction, so it goes straight to the driver's connection.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.commit()
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+        if problems:
+            raise RuntimeError(f"Migration left rows with broken references: {problems[:5]}")
 
 
 if context.is_offline_mode():

@@ -312,3 +312,13 @@ def test_the_database_refuses_to_alter_audit_rows(backend, session):
             session.execute(text("TRUNCATE audit_entries"))
         session.rollback()
     assert session.scalar(select(AuditEntry.detail).where(AuditEntry.id == entry_id)) != "changed"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/developments?country=a%00b", "/api/v1/locations?mission=a%00b", "/compare?q=%00"],
+)
+def test_nul_characters_in_the_address_are_refused_clearly(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "NUL" in response.text

@@ -44,3 +44,51 @@ def test_each_migration_reverts_alone(backend):
         command.downgrade(config, rev.down_revision or "base")
         command.upgrade(config, rev.revision)
     backend.drop(url)
+
+
+def test_stepping_down_and_up_keeps_the_data_and_refills_the_aggregates(backend):
+    """A downgrade that rebuilds the activities table (SQLite batch mode) must not
+    cascade into the rows that point at it; the upgrade refills the aggregates."""
+    from sqlalchemy import func, select, text
+
+    import app.models  # noqa: F401
+    from app.activities.models import Activity
+    from app.dashboards import stats
+    from app.db import unit_of_work
+    from app.demo import generate
+    from app.seeding import seed
+
+    url = backend.new_url()
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        seed(session)
+    generate(engine, count=400, seed=3)
+    tables = [
+        "activities",
+        "activity_themes",
+        "activity_locations",
+        "activity_missions",
+        "activity_partners",
+        "audit_entries",
+    ]
+
+    def counts():
+        with engine.connect() as conn:
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
+
+    before = counts()
+    assert all(before.values())
+    engine.dispose()
+    command.downgrade(config, "0002")
+    command.upgrade(config, "head")
+    assert counts() == before
+    with unit_of_work(engine, write=False) as session:
+        assert stats.snapshot(session) == stats.recount(session.scalars(select(Activity)))
+        joint = session.scalar(select(func.count()).where(Activity.is_joint.is_(True)))
+        assert joint == session.scalar(
+            text("SELECT count(DISTINCT activity_id) FROM activity_missions")
+        )
+    engine.dispose()
+    backend.drop(url)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -154,6 +155,7 @@ class Activity(Base):
         Index("ix_activities_type_start_date", "type", "start_date"),
         Index("ix_activities_response_area_start_date", "response_area", "start_date"),
         Index("ix_activities_status_mission_id", "status", "mission_id"),
+        Index("ix_activities_is_joint_start_date", "is_joint", "start_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,6 +179,8 @@ class Activity(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Kept equal to "has other missions" by the service, so joint lists use an index.
+    is_joint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # monitoring_visit
     team: Mapped[str | None] = mapped_column(String(200))
@@ -241,7 +245,3 @@ class Activity(Base):
         keep = [row for row in self.theme_rows if row.theme in wanted]
         have = {row.theme for row in keep}
         self.theme_rows = keep + [ActivityTheme(theme=t) for t in wanted if t not in have]
-
-    @property
-    def is_joint(self) -> bool:
-        return bool(self.other_missions)

@@ -171,6 +171,7 @@ def _apply(activity: Activity, values: dict[str, Any], resolved: Resolved) -> No
     end: PartialDate | None = values.get("end")
     activity.mission = resolved.mission
     activity.other_missions = resolved.other_missions
+    activity.is_joint = bool(resolved.other_missions)
     activity.locations = resolved.locations
     activity.partners = resolved.partners
     activity.project = resolved.project
@@ -440,7 +441,7 @@ def apply_filters(query: Select, filters: ActivityFilters) -> Select:
             )
         )
     if filters.joint is True:
-        query = query.where(exists().where(activity_other_missions.c.activity_id == Activity.id))
+        query = query.where(Activity.is_joint.is_(True))
     return query
 
 

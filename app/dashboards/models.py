@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -30,34 +30,37 @@ def _per_status(cls, *names: str):
     return cls
 
 
-class ActivityStat(Base):
-    """Activities per period (grain 'month' or 'year'), involved mission, lead mission,
-    type, response area, dimension and theme ('' = all themes).
+ALL = "*"
+LEVELS = ("fine", "area", "type", "all")
 
-    `mission_id` is every mission involved (lead or taking part); `lead_mission_id`
-    decides visibility. People trained count only on the lead mission's rows.
+
+class ActivityStat(Base):
+    """Activities per period, involved mission, lead mission and theme, at four levels:
+
+    - `fine`: per type, response area and dimension (for filtered views);
+    - `area`: per response area (type and dimension '*');
+    - `type`: per type (response area and dimension '*');
+    - `all`: one row per period and mission (everything '*').
+
+    `grain` is 'month' or 'year'; `theme` is '' for the all-themes rows. `mission_id`
+    is every mission involved (lead or taking part); `lead_mission_id` decides
+    visibility. People trained count only on the lead mission's rows. On SQLite the
+    table is clustered on its key (WITHOUT ROWID): a question about one level, theme
+    and mission reads one contiguous range.
     """
 
     __tablename__ = "activity_stats"
-    __table_args__ = (
-        Index("ix_activity_stats_grain_theme_period", "grain", "theme", "period"),
-        Index(
-            "ix_activity_stats_mission_id_grain_theme_period",
-            "mission_id",
-            "grain",
-            "theme",
-            "period",
-        ),
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     grain: Mapped[str] = mapped_column(String(5), primary_key=True)
-    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[str] = mapped_column(String(5), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(40), primary_key=True)
     mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
     lead_mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
     type: Mapped[str] = mapped_column(String(32), primary_key=True)
     response_area: Mapped[str] = mapped_column(String(32), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
-    theme: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 _per_status(ActivityStat, "n", "trained", "women", "split", "alerts")
@@ -67,9 +70,10 @@ class TrainingStat(Base):
     """Trainings per month, lead mission and target group."""
 
     __tablename__ = "training_stats"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    period: Mapped[date] = mapped_column(Date, primary_key=True)
     mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
     target_group: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
@@ -80,11 +84,11 @@ class VisitStat(Base):
     """Monitoring visits per week (its Monday), location and lead mission."""
 
     __tablename__ = "visit_stats"
-    __table_args__ = (Index("ix_visit_stats_mission_id_week", "mission_id", "week"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
     week: Mapped[date] = mapped_column(Date, primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
-    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
 
 
 _per_status(VisitStat, "n")

@@ -12,11 +12,10 @@ period (app/dashboards/periods.py), so the cost does not grow with the data.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import policy
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
@@ -41,7 +40,7 @@ from app.dashboards.stats import OPEN_ALERT_LEVELS, week_of
 from app.missions import service as missions
 from app.missions.models import Location, Mission
 from app.partial_dates import PartialDate
-from app.vocab import ActivityType, ResponseArea, Status, TargetGroup, Theme
+from app.vocab import ActivityType, DatePrecision, ResponseArea, Status, TargetGroup, Theme
 
 AXES = {
     "area": ResponseArea.values(),
@@ -51,9 +50,10 @@ AXES = {
 HEATMAP_MAX_WEEKS = 104
 LIST_LIMIT = 20
 
-# A figures row: (mission_id, column, n, trained, women, split, visits, reports, meetings,
-# alerts). The same shape comes from the aggregates and from the raw rows.
+# A figures row: (mission_id, column, n, trained, women, split, alerts). The same shape
+# comes from the aggregates and from the raw rows.
 Row = tuple
+FIGURES = ("n", "trained", "women", "split", "alerts")
 
 
 def period_from_params(start: PartialDate | None, end: PartialDate | None) -> Period:
@@ -64,31 +64,23 @@ def period_from_params(start: PartialDate | None, end: PartialDate | None) -> Pe
 # --- figures by mission and a column (area, type or theme) ----------------------------------
 
 
+def _level(axis: str, dimension: str | None) -> str:
+    """The aggregate level that answers this question with the fewest rows."""
+    if dimension:
+        return "fine"
+    return {"area": "area", "type": "type", "theme": "all", "mission": "all"}[axis]
+
+
 def _stat_figures(session, segment, *, user, axis, theme, dimension, mission_id) -> list[Row]:
     t = ActivityStat.__table__
-
-    def vis(figure: str):
-        return policy.visible_stat(user, t, figure)
-
-    n = vis("n")
-
-    def of_type(activity_type: ActivityType):
-        return func.sum(case((t.c.type == activity_type.value, n), else_=0))
-
     column = {"area": t.c.response_area, "type": t.c.type, "theme": t.c.theme}[axis]
     query = select(
         t.c.mission_id,
         column,
-        func.sum(n),
-        func.sum(vis("trained")),
-        func.sum(vis("women")),
-        func.sum(vis("split")),
-        of_type(ActivityType.MONITORING_VISIT),
-        of_type(ActivityType.REPORT),
-        of_type(ActivityType.MEETING),
-        func.sum(vis("alerts")),
+        *(func.sum(policy.visible_stat(user, t, figure)) for figure in FIGURES),
     ).where(
         t.c.grain == segment.kind,
+        t.c.level == _level(axis, dimension),
         t.c.period >= segment.start,
         t.c.period <= segment.end,
     )
@@ -123,10 +115,6 @@ def _raw_figures(session, segment, *, user, axis, theme, dimension, mission_id) 
     column = {"area": Activity.response_area, "type": Activity.type, "theme": ActivityTheme.theme}
     column = column[axis]
     lead_training = and_(Activity.type == ActivityType.TRAINING.value, inv.c.is_lead)
-
-    def count_if(condition):
-        return func.sum(case((condition, 1), else_=0))
-
     query = (
         select(
             inv.c.mission_id,
@@ -143,14 +131,17 @@ def _raw_figures(session, segment, *, user, axis, theme, dimension, mission_id) 
                     else_=0,
                 )
             ),
-            count_if(Activity.type == ActivityType.MONITORING_VISIT.value),
-            count_if(Activity.type == ActivityType.REPORT.value),
-            count_if(Activity.type == ActivityType.MEETING.value),
-            count_if(
-                and_(
-                    Activity.type == ActivityType.MONITORING_VISIT.value,
-                    Activity.alert_level.in_(OPEN_ALERT_LEVELS),
-                    func.coalesce(Activity.alert_closed, False).is_(False),
+            func.sum(
+                case(
+                    (
+                        and_(
+                            Activity.type == ActivityType.MONITORING_VISIT.value,
+                            Activity.alert_level.in_(OPEN_ALERT_LEVELS),
+                            func.coalesce(Activity.alert_closed, False).is_(False),
+                        ),
+                        1,
+                    ),
+                    else_=0,
                 )
             ),
         )
@@ -187,8 +178,8 @@ def figures(
     dimension: str | None = None,
     mission_id: int | None = None,
 ) -> dict[tuple[int, str], list[int]]:
-    """{(mission_id, column): [n, trained, women, split, visits, reports, meetings, alerts]}."""
-    totals: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 8)
+    """{(mission_id, column): [n, trained, women, split, alerts]} over the period."""
+    totals: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * len(FIGURES))
     for segment in periods.split(period.start, period.end):
         read = _raw_figures if segment.kind == "raw" else _stat_figures
         rows = read(
@@ -207,20 +198,25 @@ def figures(
     return totals
 
 
-def _headline(values: Iterable[list[int]]) -> Headline:
-    sums = [0] * 8
-    for v in values:
-        for i, x in enumerate(v):
-            sums[i] += x
-    n, trained, women, split, visits, reports, meetings, alerts = sums
+def _headline(by_type: dict[str, list[int]]) -> Headline:
+    """Headline figures from one mission's figures per activity type."""
+    sums = [0] * len(FIGURES)
+    for values in by_type.values():
+        for i, value in enumerate(values):
+            sums[i] += value
+    n, trained, women, split, alerts = sums
+
+    def count(activity_type: ActivityType) -> int:
+        return by_type.get(activity_type.value, [0])[0]
+
     return Headline(
         activities=n,
         participants_trained=trained,
         participants_women=women,
         women_share=round(women / split, 3) if split else None,
-        monitoring_visits=visits,
-        reports=reports,
-        meetings=meetings,
+        monitoring_visits=count(ActivityType.MONITORING_VISIT),
+        reports=count(ActivityType.REPORT),
+        meetings=count(ActivityType.MEETING),
         open_alerts=alerts,
     )
 
@@ -236,35 +232,38 @@ def _in_period(query, period: Period, column=Activity.start_date):
     return query
 
 
-def last_activity(session: Session, *, mission_id: int, period: Period, user) -> PartialDate | None:
-    """The latest visible activity the mission led or took part in, within the period,
-    with its date's precision."""
-    lead = _in_period(
-        select(Activity.start_date, Activity.start_precision).where(
-            Activity.mission_id == mission_id, policy.visible_activities(user)
-        ),
-        period,
+def last_active_months(
+    session: Session, *, period: Period, user, mission_id: int | None = None
+) -> dict[int, PartialDate]:
+    """The latest month with a visible activity, per mission (led or taken part in).
+
+    Read from the monthly aggregates, so it is a month, shown as one ("Oct 2016").
+    """
+    t = ActivityStat.__table__
+    query = select(t.c.mission_id, func.max(t.c.period)).where(
+        t.c.grain == "month",
+        t.c.level == "all",
+        t.c.theme == "",
+        policy.visible_stat(user, t, "n") > 0,
     )
-    joint = _in_period(
-        select(Activity.start_date, Activity.start_precision)
-        .join(activity_other_missions, activity_other_missions.c.activity_id == Activity.id)
-        .where(activity_other_missions.c.mission_id == mission_id, policy.visible_activities(user)),
-        period,
-    )
-    found = [
-        session.execute(query.order_by(Activity.start_date.desc()).limit(1)).first()
-        for query in (lead, joint)
-    ]
-    dates = [PartialDate.of(row[0], row[1]) for row in found if row is not None]
-    return max(dates) if dates else None
+    if period.start:
+        query = query.where(t.c.period >= period.start.replace(day=1))
+    if period.end:
+        query = query.where(t.c.period <= period.end)
+    if mission_id is not None:
+        query = query.where(t.c.mission_id == mission_id)
+    rows = session.execute(query.group_by(t.c.mission_id)).all()
+    return {mid: PartialDate(month, DatePrecision.MONTH) for mid, month in rows if month}
 
 
 def mission_summary(session: Session, *, mission: Mission, period: Period, user) -> MissionSummary:
     """Headline figures and counts by type and response area for one mission."""
     by_area = figures(session, period=period, user=user, axis="area", mission_id=mission.id)
     by_type = figures(session, period=period, user=user, axis="type", mission_id=mission.id)
-    headline = _headline(by_area.values())
-    headline.last_activity = last_activity(session, mission_id=mission.id, period=period, user=user)
+    headline = _headline({col: v for (_, col), v in by_type.items()})
+    headline.last_activity = last_active_months(
+        session, period=period, user=user, mission_id=mission.id
+    ).get(mission.id)
     return MissionSummary(
         mission=mission.code,
         name=mission.name,
@@ -294,7 +293,7 @@ def _data_bounds(session: Session, period: Period, *, mission_id: int | None) ->
         return period
     t = ActivityStat.__table__
     query = select(func.min(t.c.period), func.max(t.c.period)).where(
-        t.c.grain == "month", t.c.theme == ""
+        t.c.grain == "month", t.c.level == "all", t.c.theme == ""
     )
     if mission_id is not None:
         query = query.where(t.c.mission_id == mission_id)
@@ -338,6 +337,7 @@ def monthly_series(
             key = t.c.mission_id if by == "mission" else t.c.type
             query = select(t.c.period, key, func.sum(policy.visible_stat(user, t, "n"))).where(
                 t.c.grain == "month",
+                t.c.level == _level(by, dimension),
                 t.c.theme == (theme or ""),
                 t.c.period >= segment.start,
                 t.c.period <= segment.end,
@@ -598,19 +598,18 @@ def compare(
     """The missions × `axis` matrix, headline figures per mission, activity per month per
     mission, and joint activities."""
     matrix = figures(session, period=period, user=user, axis=axis, theme=theme, dimension=dimension)
-    if axis == "area":
-        headline_figures = matrix
+    if axis == "type":
+        by_type = matrix
     else:
-        headline_figures = figures(
-            session, period=period, user=user, theme=theme, dimension=dimension
+        by_type = figures(
+            session, period=period, user=user, axis="type", theme=theme, dimension=dimension
         )
+    last_months = last_active_months(session, period=period, user=user)
     rows = []
     for mission in missions.get_all(session):
         cells = {c: matrix.get((mission.id, c), [0])[0] for c in AXES[axis]}
-        headline = _headline(v for (mid, _), v in headline_figures.items() if mid == mission.id)
-        headline.last_activity = last_activity(
-            session, mission_id=mission.id, period=period, user=user
-        )
+        headline = _headline({col: v for (mid, col), v in by_type.items() if mid == mission.id})
+        headline.last_activity = last_months.get(mission.id)
         rows.append(
             CompareRow(
                 mission=mission.code,
@@ -639,10 +638,7 @@ def compare(
 
 
 def _joint_activities(session, *, period, theme, dimension, user) -> list[JointActivity]:
-    query = select(Activity).where(
-        Activity.id.in_(select(activity_other_missions.c.activity_id)),
-        policy.visible_activities(user),
-    )
+    query = select(Activity).where(Activity.is_joint.is_(True), policy.visible_activities(user))
     if theme:
         query = query.where(
             Activity.id.in_(select(ActivityTheme.activity_id).where(ActivityTheme.theme == theme))
@@ -651,7 +647,9 @@ def _joint_activities(session, *, period, theme, dimension, user) -> list[JointA
         query = query.where(Activity.dimension == dimension)
     query = _in_period(query, period)
     latest = session.scalars(
-        query.order_by(Activity.start_date.desc(), Activity.id.desc()).limit(LIST_LIMIT)
+        query.order_by(Activity.start_date.desc(), Activity.id.desc())
+        .limit(LIST_LIMIT)
+        .options(selectinload(Activity.other_missions))
     )
     return [
         JointActivity(

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.dashboards.models import STATUSES, ActivityStat, TrainingStat, VisitStat
+from app.dashboards.models import ALL, STATUSES, ActivityStat, TrainingStat, VisitStat
 
 
 def _columns(*figures: str) -> tuple[str, ...]:
@@ -28,18 +28,19 @@ def _columns(*figures: str) -> tuple[str, ...]:
 
 ACTIVITY_KEY = (
     "grain",
-    "period",
+    "level",
+    "theme",
     "mission_id",
+    "period",
     "lead_mission_id",
     "type",
     "response_area",
     "dimension",
-    "theme",
 )
 ACTIVITY_VALUES = _columns("n", "trained", "women", "split", "alerts")
-TRAINING_KEY = ("period", "mission_id", "target_group")
+TRAINING_KEY = ("mission_id", "period", "target_group")
 TRAINING_VALUES = _columns("n", "trained", "women")
-VISIT_KEY = ("week", "location_id", "mission_id")
+VISIT_KEY = ("mission_id", "week", "location_id")
 VISIT_VALUES = _columns("n")
 TABLES = (
     (ActivityStat, ACTIVITY_KEY, ACTIVITY_VALUES),
@@ -119,6 +120,12 @@ def contribution(facts: Facts | None) -> Contribution:
     )
     involved = [(facts.mission_id, True)] + [(m, False) for m in facts.other_mission_ids]
     status = facts.status
+    levels = (
+        ("fine", facts.type, facts.response_area, facts.dimension),
+        ("area", ALL, facts.response_area, ALL),
+        ("type", facts.type, ALL, ALL),
+        ("all", ALL, ALL, ALL),
+    )
     stats = result[ActivityStat]
     for mission_id, lead in involved:
         values = {
@@ -130,21 +137,23 @@ def contribution(facts: Facts | None) -> Contribution:
         }
         for grain, period in periods:
             for theme in ("", *facts.themes):
-                key = (
-                    grain,
-                    period,
-                    mission_id,
-                    facts.mission_id,
-                    facts.type,
-                    facts.response_area,
-                    facts.dimension,
-                    theme,
-                )
-                for name, value in values.items():
-                    if value:
-                        stats[(key, name)] += value
+                for level, type_, area, dimension in levels:
+                    key = (
+                        grain,
+                        level,
+                        theme,
+                        mission_id,
+                        period,
+                        facts.mission_id,
+                        type_,
+                        area,
+                        dimension,
+                    )
+                    for name, value in values.items():
+                        if value:
+                            stats[(key, name)] += value
     if is_training:
-        key = (month_of(facts.start_date), facts.mission_id, facts.target_group or "")
+        key = (facts.mission_id, month_of(facts.start_date), facts.target_group or "")
         result[TrainingStat][(key, f"n_{status}")] += 1
         if trained:
             result[TrainingStat][(key, f"trained_{status}")] += trained
@@ -152,7 +161,7 @@ def contribution(facts: Facts | None) -> Contribution:
             result[TrainingStat][(key, f"women_{status}")] += women
     if facts.type == "monitoring_visit":
         for location_id in facts.location_ids:
-            key = (week_of(facts.start_date), location_id, facts.mission_id)
+            key = (facts.mission_id, week_of(facts.start_date), location_id)
             result[VisitStat][(key, f"n_{status}")] += 1
     return result
 

@@ -1,13 +1,14 @@
-"""JSON API: missions and their reference data (read-only for now)."""
+"""JSON API: missions and their reference data; logging developments."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.accounts.deps import SignedIn
+from app.accounts.deps import DevelopmentLogger, SignedIn
 from app.deps import SessionDep
 from app.missions import service
 from app.missions.schemas import (
+    DevelopmentCreate,
     DevelopmentRead,
     FocalPointRead,
     LocationRead,
@@ -67,3 +68,10 @@ def list_projects(session: SessionDep, user: SignedIn, mission: str | None = Non
 def list_developments(session: SessionDep, user: SignedIn, country: str | None = None):
     """Developments in the host countries and the region, oldest first."""
     return [development_read(d) for d in service.list_developments(session, country=country)]
+
+
+@router.post("/developments", response_model=DevelopmentRead, status_code=201)
+def create_development(data: DevelopmentCreate, session: SessionDep, user: DevelopmentLogger):
+    """Log a development for the timeline (focal points, heads of mission, the CPC desk and
+    administrators). Its `code` is made from the title and the date; provenance `entered`."""
+    return development_read(service.create_development(session, data=data, actor=user))

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+
 from app.partial_dates import PartialDate
-from app.schemas_common import OutputModel, PartialDateField
+from app.schemas_common import Code, InputModel, OutputModel, PartialDateField, Text
+from app.vocab import FocalPointArea, Funding, LocationKind, PartnerKind
 
 
 class MissionRead(OutputModel):
@@ -125,3 +131,132 @@ def development_read(dev) -> DevelopmentRead:
         source=dev.source,
         provenance=dev.provenance,
     )
+
+
+# --- input: creating and changing reference data --------------------------------------------
+# Shape rules live here (types, enums, lengths, ranges); rules that need the database (unknown
+# mission, duplicate code) live in `service`.
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError("use lower-case letters, digits and single hyphens, e.g. presevo-crossing")
+    return value
+
+
+# A code (slug) naming a record in URLs, the API and imports, e.g. "tabanovce-transit".
+Slug = Annotated[
+    Text(80, min_length=1),
+    BeforeValidator(_strip),
+    AfterValidator(_slug),
+    WithJsonSchema({"type": "string", "pattern": _SLUG.pattern, "maxLength": 80}),
+]
+
+
+def Required(max_length: int):  # noqa: N802 (reads like a type)
+    """Text that must not be blank; surrounding spaces are dropped."""
+    return Annotated[Text(max_length, min_length=1), BeforeValidator(_strip)]
+
+
+def Optional(max_length: int):  # noqa: N802
+    return Annotated[Text(max_length), BeforeValidator(_strip)]
+
+
+def _degrees(limit: int, example: str):
+    """A coordinate in decimal degrees, with a message that says what is wanted."""
+
+    def check(value):
+        if isinstance(value, bool):
+            value = None
+        elif isinstance(value, str):
+            try:
+                value = float(value.strip().replace(",", "."))
+            except ValueError:
+                value = None
+        if not isinstance(value, int | float) or not -limit <= value <= limit:
+            raise ValueError(f"use decimal degrees between -{limit} and {limit}, e.g. {example}")
+        return float(value)
+
+    return check
+
+
+Latitude = Annotated[
+    float, BeforeValidator(_degrees(90, "42.459")), Field(ge=-90, le=90, allow_inf_nan=False)
+]
+Longitude = Annotated[
+    float,
+    BeforeValidator(_degrees(180, "21.767")),
+    Field(ge=-180, le=180, allow_inf_nan=False),
+]
+
+
+class DevelopmentCreate(InputModel):
+    """A development for the timeline; its code is made from the title and the date."""
+
+    title: Required(300)
+    country: Required(80) = Field(
+        description='The country it happened in, or "Western Balkans" for the whole region.'
+    )
+    date: PartialDateField
+    summary: Optional(10_000) = ""
+    source: Optional(300) = ""
+
+
+class LocationUpdate(InputModel):
+    name: Required(200)
+    kind: LocationKind
+    country: Required(80)
+    mission: Code | None = Field(default=None, description="The mission that monitors it.")
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    source: Optional(300) = ""
+
+
+class LocationCreate(LocationUpdate):
+    code: Slug
+
+
+class PartnerUpdate(InputModel):
+    name: Required(200)
+    acronym: Optional(40) | None = None
+    kind: PartnerKind
+    country: Optional(80) | None = None
+    source: Optional(300) = ""
+
+
+class PartnerCreate(PartnerUpdate):
+    code: Slug
+
+
+class ProjectUpdate(InputModel):
+    title: Required(300)
+    mission: Code
+    funding: Funding
+    start: PartialDateField | None = None
+    end: PartialDateField | None = None
+    summary: Optional(10_000) = ""
+    source: Optional(300) = ""
+
+
+class ProjectCreate(ProjectUpdate):
+    code: Slug
+
+
+class FocalPointUpdate(InputModel):
+    mission: Code
+    area: FocalPointArea
+    holder: Required(200) = Field(description="A role title, never a personal name.")
+    start: PartialDateField
+    end: PartialDateField | None = None
+    notes: Optional(10_000) = ""
+    source: Optional(300) = ""
+
+
+class FocalPointCreate(FocalPointUpdate):
+    code: Slug

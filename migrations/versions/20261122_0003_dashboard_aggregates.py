@@ -5,12 +5,13 @@ depend on the application code of the day.
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-22 18:03:26.423371
+Create Date: 2026-11-22 18:12:45.890049
 
 Every migration is revertable: downgrade() undoes exactly what upgrade() does.
 """
 
 from collections.abc import Sequence
+from itertools import product
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,13 +27,14 @@ def upgrade() -> None:
     op.create_table(
         "activity_stats",
         sa.Column("grain", sa.String(length=5), nullable=False),
+        sa.Column("level", sa.String(length=5), nullable=False),
+        sa.Column("theme", sa.String(length=40), nullable=False),
         sa.Column("period", sa.Date(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("lead_mission_id", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("response_area", sa.String(length=32), nullable=False),
         sa.Column("dimension", sa.String(length=32), nullable=False),
-        sa.Column("theme", sa.String(length=40), nullable=False),
         sa.Column("n_draft", sa.Integer(), nullable=False),
         sa.Column("n_submitted", sa.Integer(), nullable=False),
         sa.Column("n_approved", sa.Integer(), nullable=False),
@@ -63,30 +65,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint(
             "grain",
-            "period",
+            "level",
+            "theme",
             "mission_id",
+            "period",
             "lead_mission_id",
             "type",
             "response_area",
             "dimension",
-            "theme",
             name=op.f("pk_activity_stats"),
         ),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("activity_stats", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_activity_stats_grain_theme_period", ["grain", "theme", "period"], unique=False
-        )
-        batch_op.create_index(
-            "ix_activity_stats_mission_id_grain_theme_period",
-            ["mission_id", "grain", "theme", "period"],
-            unique=False,
-        )
 
     op.create_table(
         "training_stats",
-        sa.Column("period", sa.Date(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.Date(), nullable=False),
         sa.Column("target_group", sa.String(length=32), nullable=False),
         sa.Column("n_draft", sa.Integer(), nullable=False),
         sa.Column("n_submitted", sa.Integer(), nullable=False),
@@ -104,14 +99,15 @@ def upgrade() -> None:
             ["mission_id"], ["missions.id"], name=op.f("fk_training_stats_mission_id_missions")
         ),
         sa.PrimaryKeyConstraint(
-            "period", "mission_id", "target_group", name=op.f("pk_training_stats")
+            "mission_id", "period", "target_group", name=op.f("pk_training_stats")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "visit_stats",
+        sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("week", sa.Date(), nullable=False),
         sa.Column("location_id", sa.Integer(), nullable=False),
-        sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("n_draft", sa.Integer(), nullable=False),
         sa.Column("n_submitted", sa.Integer(), nullable=False),
         sa.Column("n_approved", sa.Integer(), nullable=False),
@@ -122,14 +118,21 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["mission_id"], ["missions.id"], name=op.f("fk_visit_stats_mission_id_missions")
         ),
-        sa.PrimaryKeyConstraint("week", "location_id", "mission_id", name=op.f("pk_visit_stats")),
+        sa.PrimaryKeyConstraint("mission_id", "week", "location_id", name=op.f("pk_visit_stats")),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("visit_stats", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_visit_stats_mission_id_week", ["mission_id", "week"], unique=False
-        )
-
     # ### end Alembic commands ###
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("is_joint", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.create_index(
+            "ix_activities_is_joint_start_date", ["is_joint", "start_date"], unique=False
+        )
+    op.execute(
+        "UPDATE activities SET is_joint = true "
+        "WHERE id IN (SELECT activity_id FROM activity_missions)"
+    )
     _backfill(op.get_bind().dialect.name)
 
 
@@ -180,12 +183,24 @@ def _backfill(dialect: str) -> None:
     )
     names = ", ".join(name for name, _ in values)
     sums = ", ".join(sql for _, sql in values)
-    for grain, trunc in (("month", month), ("year", year)):
+    levels = {
+        "fine": ("a.type", "a.response_area", "a.dimension"),
+        "area": ("'*'", "a.response_area", "'*'"),
+        "type": ("a.type", "'*'", "'*'"),
+        "all": ("'*'", "'*'", "'*'"),
+    }
+    for (grain, trunc), (level, (kind, area, dimension)) in product(
+        (("month", month), ("year", year)), levels.items()
+    ):
+        # PostgreSQL refuses constants in GROUP BY: group by the real columns only
+        groups = ["t.theme", trunc, "inv.mission_id", "a.mission_id"] + [
+            column for column in (kind, area, dimension) if column != "'*'"
+        ]
         op.execute(f"""
-            INSERT INTO activity_stats (grain, period, mission_id, lead_mission_id, type,
-                response_area, dimension, theme, {names})
-            SELECT '{grain}', {trunc}, inv.mission_id, a.mission_id, a.type, a.response_area,
-                a.dimension, t.theme, {sums}
+            INSERT INTO activity_stats (grain, level, theme, period, mission_id,
+                lead_mission_id, type, response_area, dimension, {names})
+            SELECT '{grain}', '{level}', t.theme, {trunc}, inv.mission_id, a.mission_id,
+                {kind}, {area}, {dimension}, {sums}
             FROM activities a
             JOIN (SELECT id AS activity_id, mission_id, 1 AS is_lead FROM activities
                   UNION ALL
@@ -195,8 +210,7 @@ def _backfill(dialect: str) -> None:
                   UNION ALL
                   SELECT activity_id, theme FROM activity_themes) t
               ON t.activity_id = a.id
-            GROUP BY {trunc}, inv.mission_id, a.mission_id, a.type, a.response_area,
-                a.dimension, t.theme
+            GROUP BY {", ".join(groups)}
         """)
     training = (
         _per_status("n", "1")
@@ -204,34 +218,31 @@ def _backfill(dialect: str) -> None:
         + _per_status("women", "coalesce(a.participants_women, 0)")
     )
     op.execute(f"""
-        INSERT INTO training_stats (period, mission_id, target_group,
+        INSERT INTO training_stats (mission_id, period, target_group,
             {", ".join(name for name, _ in training)})
-        SELECT {month}, a.mission_id, coalesce(a.target_group, ''),
+        SELECT a.mission_id, {month}, coalesce(a.target_group, ''),
             {", ".join(sql for _, sql in training)}
         FROM activities a WHERE a.type = 'training'
-        GROUP BY {month}, a.mission_id, coalesce(a.target_group, '')
+        GROUP BY a.mission_id, {month}, coalesce(a.target_group, '')
     """)
     visits = _per_status("n", "1")
     op.execute(f"""
-        INSERT INTO visit_stats (week, location_id, mission_id,
+        INSERT INTO visit_stats (mission_id, week, location_id,
             {", ".join(name for name, _ in visits)})
-        SELECT {week}, al.location_id, a.mission_id, {", ".join(sql for _, sql in visits)}
+        SELECT a.mission_id, {week}, al.location_id, {", ".join(sql for _, sql in visits)}
         FROM activities a JOIN activity_locations al ON al.activity_id = a.id
         WHERE a.type = 'monitoring_visit'
-        GROUP BY {week}, al.location_id, a.mission_id
+        GROUP BY a.mission_id, {week}, al.location_id
     """)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_activities_is_joint_start_date")
+        batch_op.drop_column("is_joint")
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("visit_stats", schema=None) as batch_op:
-        batch_op.drop_index("ix_visit_stats_mission_id_week")
-
     op.drop_table("visit_stats")
     op.drop_table("training_stats")
-    with op.batch_alter_table("activity_stats", schema=None) as batch_op:
-        batch_op.drop_index("ix_activity_stats_mission_id_grain_theme_period")
-        batch_op.drop_index("ix_activity_stats_grain_theme_period")
 
     op.drop_table("activity_stats")
     # ### end Alembic commands ###
