@@ -4,7 +4,9 @@ each as a person in a browser would use them, on both databases."""
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -228,6 +230,32 @@ def test_bad_filter_values_show_the_form_with_a_message(client_as):
     first = fp.get("/activities", params={"limit": 3}).text
     cursor = parse_qs(urlparse(next_link(first)).query)["cursor"][0]
     assert fp.get("/activities", params={"cursor": cursor, "sort": "title"}).status_code == 422
+
+
+def test_forged_cursors_are_a_message_not_a_500(client_as):
+    fp = client_as("fp.mkd")
+
+    def forged(sort, value, row_id):
+        raw = json.dumps({"s": sort, "v": value, "i": row_id}).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    for sort, value, row_id in [
+        ("-start", "2015-01-01", 2**31),
+        ("-start", "2015-01-01", 10**30),
+        ("-start", "2015-01-01", -1),
+        ("title", "a\x00b", 1),
+        ("-created", "2016-01-01T00:00+05:00", 1),
+        ("-start", "not a date", 1),
+    ]:
+        response = fp.get(
+            "/activities", params={"sort": sort, "cursor": forged(sort, value, row_id)}
+        )
+        assert response.status_code == 422, (sort, value, row_id, response.status_code)
+        assert "start again from the first page" in response.text
+    good = fp.get(
+        "/activities", params={"sort": "-start", "cursor": forged("-start", "2016-01-01", 5)}
+    )
+    assert good.status_code == 200
 
 
 def test_empty_state_says_what_to_do(client_as):

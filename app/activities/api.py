@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from app.accounts import policy
@@ -16,10 +16,12 @@ from app.audit import service as audit
 from app.config import get_settings
 from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
 from app.missions import service as missions
-from app.schemas_common import InputModel, Text
+from app.schemas_common import INT32_MAX, InputModel, Text
 from app.vocab import ActivityType, Provenance, ResponseArea, Status, Theme
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
+
+ActivityId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The activity's id.")]
 
 SortChoice = Literal[tuple(service.SORT_CHOICES)]  # type: ignore[valid-type]
 
@@ -100,13 +102,13 @@ def create_activity(
 
 
 @router.get("/{activity_id}", response_model=ActivityRead)
-def read_activity(activity_id: int, session: SessionDep, user: SignedIn):
+def read_activity(activity_id: ActivityId, session: SessionDep, user: SignedIn):
     return service.to_read(service.get_or_raise(session, activity_id, actor=user))
 
 
 @router.patch("/{activity_id}", response_model=ActivityRead)
 def update_activity(
-    activity_id: int, patch: ActivityUpdate, session: SessionDep, user: MissionStaff
+    activity_id: ActivityId, patch: ActivityUpdate, session: SessionDep, user: MissionStaff
 ):
     """Change the fields sent. Send the `version` you read; a stale one answers 409."""
     activity = service.get_or_raise(session, activity_id, actor=user)
@@ -115,7 +117,7 @@ def update_activity(
 
 @router.delete("/{activity_id}", status_code=204)
 def delete_activity(
-    activity_id: int,
+    activity_id: ActivityId,
     session: SessionDep,
     user: MissionStaff,
     version: Annotated[int, Query(ge=1, le=2_147_483_647, description="The version you read.")],
@@ -126,7 +128,7 @@ def delete_activity(
     return Response(status_code=204)
 
 
-def _transition(session, user, activity_id: int, action, body: TransitionBody):
+def _transition(session, user, activity_id: ActivityId, action, body: TransitionBody):
     activity = service.get_or_raise(session, activity_id, actor=user)
     workflow.transition(
         session,
@@ -141,26 +143,30 @@ def _transition(session, user, activity_id: int, action, body: TransitionBody):
 
 @router.post("/{activity_id}/submit", response_model=ActivityRead)
 def submit_activity(
-    activity_id: int, body: TransitionBody, session: SessionDep, user: MissionStaff
+    activity_id: ActivityId, body: TransitionBody, session: SessionDep, user: MissionStaff
 ):
     """Send a draft or returned record to the head of mission for review."""
     return _transition(session, user, activity_id, workflow.Action.SUBMIT, body)
 
 
 @router.post("/{activity_id}/approve", response_model=ActivityRead)
-def approve_activity(activity_id: int, body: TransitionBody, session: SessionDep, user: Reviewer):
+def approve_activity(
+    activity_id: ActivityId, body: TransitionBody, session: SessionDep, user: Reviewer
+):
     """Approve a submitted record of your mission (heads of mission)."""
     return _transition(session, user, activity_id, workflow.Action.APPROVE, body)
 
 
 @router.post("/{activity_id}/return", response_model=ActivityRead)
-def return_activity(activity_id: int, body: TransitionBody, session: SessionDep, user: Reviewer):
+def return_activity(
+    activity_id: ActivityId, body: TransitionBody, session: SessionDep, user: Reviewer
+):
     """Return a submitted record with a comment saying what to change (heads of mission)."""
     return _transition(session, user, activity_id, workflow.Action.RETURN, body)
 
 
 @router.get("/{activity_id}/history", response_model=list[HistoryEntry])
-def activity_history(activity_id: int, session: SessionDep, user: SignedIn):
+def activity_history(activity_id: ActivityId, session: SessionDep, user: SignedIn):
     """Every change to the record, oldest first."""
     service.get_or_raise(session, activity_id, actor=user)
     return [

@@ -241,7 +241,7 @@ class Activity(Base):
 
     @themes.setter
     def themes(self, values: list[str]) -> None:
-        wanted = list(dict.fromkeys(values))
+        wanted = sorted(set(values))  # the order they read back in
         keep = [row for row in self.theme_rows if row.theme in wanted]
         have = {row.theme for row in keep}
         self.theme_rows = keep + [ActivityTheme(theme=t) for t in wanted if t not in have]

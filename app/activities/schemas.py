@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from app.partial_dates import PartialDate
 from app.schemas_common import (
@@ -92,6 +92,9 @@ class ActivityCreate(TypeFields):
     )
 
 
+LIST_FIELDS = frozenset({"other_missions", "locations", "partners", "themes"})
+
+
 class ActivityUpdate(TypeFields):
     """PATCH body: only the fields sent change; `version` must match the stored one."""
 
@@ -110,12 +113,27 @@ class ActivityUpdate(TypeFields):
     summary: Text(10_000) | None = None
     source: Text(300) | None = None
 
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> ActivityUpdate:
-        for name in ("type", "title", "start", "dimension", "response_area", "summary", "source"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator(
+        "type",
+        "title",
+        "start",
+        "dimension",
+        "response_area",
+        "summary",
+        "source",
+        "other_missions",
+        "locations",
+        "partners",
+        "themes",
+        mode="after",
+    )
+    @classmethod
+    def _not_null(cls, value, info):
+        """Leave a field out to keep it; null would erase something the record needs."""
+        if value is None:
+            hint = " (send [] to empty the list)" if info.field_name in LIST_FIELDS else ""
+            raise ValueError(f"{info.field_name} cannot be null{hint}")
+        return value
 
 
 class ActivityRead(OutputModel):

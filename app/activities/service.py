@@ -30,6 +30,7 @@ from app.missions.models import Location, Mission, Partner, Project
 from app.missions.service import by_code
 from app.models_common import utcnow
 from app.partial_dates import PartialDate
+from app.schemas_common import INT32_MAX
 from app.vocab import ALL_TYPE_FIELDS, TYPE_FIELDS, ActivityType, Provenance, Status
 
 ENTITY = "activity"
@@ -170,10 +171,11 @@ def _apply(activity: Activity, values: dict[str, Any], resolved: Resolved) -> No
     start: PartialDate = values["start"]
     end: PartialDate | None = values.get("end")
     activity.mission = resolved.mission
-    activity.other_missions = resolved.other_missions
+    # In the order the relationships read back, so an answer equals a later read.
+    activity.other_missions = sorted(resolved.other_missions, key=lambda m: m.code)
     activity.is_joint = bool(resolved.other_missions)
-    activity.locations = resolved.locations
-    activity.partners = resolved.partners
+    activity.locations = sorted(resolved.locations, key=lambda loc: loc.name)
+    activity.partners = sorted(resolved.partners, key=lambda p: p.name)
     activity.project = resolved.project
     activity.type = ActivityType(values["type"]).value
     activity.title = values["title"]
@@ -480,7 +482,11 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         row_id = data["i"]
         if not isinstance(row_id, int) or isinstance(row_id, bool):
             raise bad
+        if not 0 <= row_id <= INT32_MAX or not isinstance(data["v"], str) or "\x00" in data["v"]:
+            raise bad
         value = SORTS[sort.lstrip("-")][1](data["v"])
+        if getattr(value, "tzinfo", None) is not None:
+            raise bad
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise bad from None
     return value, row_id

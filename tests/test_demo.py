@@ -1,0 +1,232 @@
+"""Synthetic demo data and the `fieldlog` command line."""
+
+from __future__ import annotations
+
+import pytest
+import typer.main
+from sqlalchemy import func, select, update
+from typer.testing import CliRunner
+
+import app.config
+import app.db
+from app.activities.models import Activity, ActivityTheme, activity_other_missions
+from app.cli import app as cli
+from app.db import make_engine
+from app.demo import generate
+from app.missions.models import Location, Mission
+
+SIGNATURE = (
+    Activity.type,
+    Activity.mission_id,
+    Activity.start_date,
+    Activity.title,
+    Activity.status,
+)
+
+
+def synthetic(engine, seed: int | None = None) -> list[tuple]:
+    query = select(*SIGNATURE).where(Activity.provenance == "synthetic").order_by(Activity.id)
+    if seed is not None:
+        query = query.where(Activity.external_id.like(f"demo-{seed}-%"))
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+def joint_missions(engine) -> list[tuple]:
+    """(activity external_id, joint mission id) for every synthetic joint activity."""
+    query = (
+        select(Activity.external_id, activity_other_missions.c.mission_id)
+        .join(activity_other_missions, activity_other_missions.c.activity_id == Activity.id)
+        .where(Activity.provenance == "synthetic")
+        .order_by(Activity.id, activity_other_missions.c.mission_id)
+    )
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+def seeded(engine) -> dict[str, list[tuple]]:
+    """The study and reconstructed activities with their themes and joint missions."""
+    ours = select(Activity.id).where(Activity.provenance != "synthetic")
+    with engine.connect() as conn:
+        return {
+            "activities": [
+                tuple(r)
+                for r in conn.execute(
+                    select(Activity.__table__)
+                    .where(Activity.provenance != "synthetic")
+                    .order_by(Activity.id)
+                )
+            ],
+            "themes": sorted(
+                tuple(r)
+                for r in conn.execute(
+                    select(ActivityTheme.__table__).where(ActivityTheme.activity_id.in_(ours))
+                )
+            ),
+            "joint": sorted(
+                tuple(r)
+                for r in conn.execute(
+                    select(activity_other_missions).where(
+                        activity_other_missions.c.activity_id.in_(ours)
+                    )
+                )
+            ),
+        }
+
+
+def count(engine, *where) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(Activity).where(*where))
+
+
+def test_generate_adds_marked_synthetic_activities_and_leaves_the_seed_alone(engine, client):
+    before_total = count(engine)
+    before_seed = seeded(engine)
+    progress = []
+
+    added = generate(engine, count=500, seed=7, progress=progress.append)
+
+    assert added == 500
+    assert progress and progress[-1] == 500
+    assert count(engine) == before_total + 500
+    assert count(engine, Activity.provenance == "synthetic") == 500
+    assert count(engine, Activity.external_id.like("demo-7-%")) == 500
+    with engine.connect() as conn:
+        sources = set(
+            conn.scalars(select(Activity.source).where(Activity.provenance == "synthetic"))
+        )
+        themed = conn.scalar(
+            select(func.count(func.distinct(ActivityTheme.activity_id))).where(
+                ActivityTheme.activity_id.in_(
+                    select(Activity.id).where(Activity.provenance == "synthetic")
+                )
+            )
+        )
+    assert sources == {"synthetic (fieldlog demo)"}
+    assert themed == 500
+    assert seeded(engine) == before_seed
+
+    # the API lists them, and still writes new records afterwards (ids keep counting)
+    listed = client.get("/api/v1/activities", params={"provenance": "synthetic", "limit": 5})
+    assert listed.status_code == 200
+    assert 0 < listed.json()["total"] <= 500
+    assert {a["provenance"] for a in listed.json()["items"]} == {"synthetic"}
+    body = {
+        "mission": "MKD",
+        "type": "meeting",
+        "title": "After the demo",
+        "start": "2016-05",
+        "dimension": "human",
+        "response_area": "reporting_liaising",
+    }
+    response = client.post("/api/v1/activities", json=body)
+    assert response.status_code == 201, response.text
+    assert count(engine) == before_total + 501
+
+
+def test_the_same_seed_gives_the_same_rows_in_two_fresh_databases(engine, backend, template_url):
+    other_url = backend.copy(template_url)
+    other = make_engine(other_url)
+    try:
+        generate(engine, count=200, seed=7)
+        generate(other, count=200, seed=7)
+        first, second = synthetic(engine), synthetic(other)
+        assert len(first) == 200
+        assert first == second
+        assert joint_missions(engine) == joint_missions(other)
+        generate(other, count=200, seed=8)
+        assert synthetic(other, seed=8) != first
+    finally:
+        other.dispose()
+        backend.drop(other_url)
+
+
+def test_the_same_seed_gives_the_same_rows_after_a_reference_row_was_resaved(
+    engine, backend, template_url
+):
+    """Re-saving a location unchanged (as re-seeding a corrected file does) changes no demo row.
+
+    The generator must not depend on the order a database happens to return rows in.
+    """
+    other_url = backend.copy(template_url)
+    other = make_engine(other_url)
+    try:
+        with other.begin() as conn:
+            first = conn.scalar(select(Location.id).order_by(Location.id).limit(1))
+            conn.execute(
+                update(Location.__table__).where(Location.id == first).values(name=Location.name)
+            )
+            first_mission = conn.scalar(select(Mission.id).order_by(Mission.id).limit(1))
+            conn.execute(
+                update(Mission.__table__)
+                .where(Mission.id == first_mission)
+                .values(name=Mission.name)
+            )
+        generate(engine, count=300, seed=7)
+        generate(other, count=300, seed=7)
+        assert synthetic(engine) == synthetic(other)
+        assert joint_missions(engine), "300 rows at 2% should hold a joint activity"
+        assert joint_missions(engine) == joint_missions(other)
+    finally:
+        other.dispose()
+        backend.drop(other_url)
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_database(monkeypatch, db_url):
+    """Point the CLI's settings at the test database, and forget them afterwards."""
+    monkeypatch.setenv("FIELDLOG_DATABASE_URL", db_url)
+    app.config.get_settings.cache_clear()
+    app.db.get_engine.cache_clear()
+    yield db_url
+    app.db.get_engine().dispose()
+    app.db.get_engine.cache_clear()
+    app.config.get_settings.cache_clear()
+
+
+def test_cli_demo_adds_activities_to_the_configured_database(cli_database, engine):
+    before = count(engine)
+    result = CliRunner().invoke(cli, ["demo", "--activities", "50", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Added 50 synthetic activities" in result.output
+    assert count(engine) == before + 50
+    assert count(engine, Activity.external_id.like("demo-3-%")) == 50
+
+
+def test_cli_demo_refuses_a_count_below_one(cli_database, engine):
+    before = count(engine)
+    result = CliRunner().invoke(cli, ["demo", "--activities", "0"])
+    assert result.exit_code == 2
+    assert count(engine) == before
+
+
+def test_cli_init_on_a_migrated_database_is_a_no_op(cli_database, engine):
+    before = count(engine)
+    result = CliRunner().invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "latest schema" in result.output
+    assert count(engine) == before
+
+
+def _commands() -> list[str]:
+    return sorted(typer.main.get_command(cli).commands)
+
+
+def test_cli_has_the_documented_commands():
+    assert {"init", "seed", "demo", "serve"} <= set(_commands())
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in _commands())])
+def test_cli_help_for_each_command(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+    if command:
+        doc = typer.main.get_command(cli).commands[command[0]].help or ""
+        assert doc.split("\n")[0].split(":")[0][:30] in " ".join(result.output.split())
+    else:
+        for name in _commands():
+            assert name in result.output

@@ -1,0 +1,262 @@
+"""Spreadsheet import: all rows or none, every bad cell named, re-import a no-op."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from app.activities.models import Activity
+from app.audit.models import AuditEntry
+from app.db import session_factory
+from app.exchange import columns as cols
+from app.exchange.importer import import_file
+from app.missions.service import get_by_code
+
+
+def _rows(count: int, prefix: str = "t") -> list[dict[str, str]]:
+    rows = []
+    for n in range(count):
+        if n % 2:
+            rows.append(
+                {
+                    "external_id": f"{prefix}-{n}",
+                    "type": "monitoring_visit",
+                    "title": f"Monitoring visit {n} to Gevgelija",
+                    "start": f"2016-{n % 12 + 1:02d}",
+                    "dimension": "politico_military",
+                    "response_area": "Monitoring",  # a label is read as its code
+                    "themes": "border_management; early_warning",
+                    "locations": "gevgelija",
+                    "persons_observed": str(n),
+                    "alert_level": "low",
+                }
+            )
+        else:
+            rows.append(
+                {
+                    "external_id": f"{prefix}-{n}",
+                    "type": "training",
+                    "title": f"Training {n} for border police",
+                    "start": "2016-03-02",
+                    "end": "2016-03-03",
+                    "dimension": "politico_military",
+                    "response_area": "policing_crime",
+                    "partners": "iom",
+                    "target_group": "border_police",
+                    "participants_total": "20",
+                    "participants_women": "7",
+                }
+            )
+    return rows
+
+
+def _csv(rows, header=None) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header or cols.IMPORT_NAMES)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def _xlsx(rows, formula_at: tuple[int, str] | None = None) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Activities"
+    sheet.append(cols.IMPORT_NAMES)
+    for row in rows:
+        sheet.append([row.get(name) for name in cols.IMPORT_NAMES])
+    if formula_at:
+        row_number, name = formula_at
+        sheet.cell(row=row_number, column=cols.IMPORT_NAMES.index(name) + 1, value="=1+1")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _count(session) -> int:
+    session.rollback()
+    return session.scalar(select(func.count(Activity.id)))
+
+
+def _post(client, data: bytes, name: str = "activities.csv"):
+    return client.post("/api/v1/imports", files={"file": (name, data, "text/csv")})
+
+
+def test_one_bad_cell_among_many_writes_nothing_and_names_it(client_as, session):
+    before = _count(session)
+    rows = _rows(300)
+    rows[136]["participants_women"] = "70"  # more women than the 20 participants
+    response = _post(client_as("fp.mkd"), _csv(rows))
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert len(detail) == 1
+    assert detail[0]["row"] == 138  # header is row 1, rows[0] is row 2
+    assert detail[0]["column"] == "participants_women"
+    assert "70 women" in detail[0]["msg"]
+    assert _count(session) == before
+
+
+def test_every_bad_cell_is_reported(client_as, session):
+    rows = _rows(10)
+    rows[0]["start"] = "March 2016"
+    rows[1]["locations"] = "gevgelija; atlantis"
+    rows[2]["type"] = "picnic"
+    rows[3]["mission"] = "SRB"
+    rows[4]["participants_total"] = "many"
+    response = _post(client_as("fp.mkd"), _csv(rows))
+    assert response.status_code == 422
+    found = {(e["row"], e["column"]) for e in response.json()["detail"]}
+    assert found == {
+        (2, "start"),
+        (3, "locations"),
+        (4, "type"),
+        (5, "mission"),
+        (6, "participants_total"),
+    }
+    values = {e["column"]: e["value"] for e in response.json()["detail"]}
+    assert values["locations"] == "atlantis"
+
+
+def test_good_file_lands_whole_with_audit_and_reimport_is_a_noop(client_as, session):
+    before = _count(session)
+    audits = session.scalar(select(func.count(AuditEntry.id)))
+    client = client_as("fp.mkd")
+    data = _csv(_rows(2500))
+    response = _post(client, data)
+    assert response.status_code == 200, response.text[:500]
+    assert response.json()["created"] == 2500
+    assert _count(session) == before + 2500
+    assert session.scalar(select(func.count(AuditEntry.id))) == audits + 2500
+    imported = session.scalars(select(Activity).where(Activity.external_id == "t-2")).one()
+    assert imported.mission.code == "MKD"
+    assert imported.status == "draft" and imported.provenance == "imported"
+    assert [p.code for p in imported.partners] == ["iom"]
+    # the dashboards' aggregates follow
+    summary = client.get("/api/v1/missions/MKD/summary", params={"from": "2016", "to": "2016"})
+    assert summary.json()["headline"]["participants_trained"] >= 1250 * 20
+
+    again = _post(client, data)
+    assert again.status_code == 200
+    assert again.json()["created"] == 0 and again.json()["skipped"] == 2500
+    assert "already imported" in again.json()["summary"]
+    assert _count(session) == before + 2500
+
+
+def test_rows_without_external_id_are_recognised_on_reimport(client_as, session):
+    rows = _rows(5)
+    for row in rows:
+        row["external_id"] = ""
+    client = client_as("hom.mkd")
+    assert _post(client, _csv(rows)).json()["created"] == 5
+    assert _post(client, _csv(rows)).json()["skipped"] == 5
+
+
+def test_xlsx_import_and_formula_cells_refused(client_as, session):
+    client = client_as("fp.mkd")
+    before = _count(session)
+    bad = _post(client, _xlsx(_rows(20), formula_at=(7, "persons_observed")), "a.xlsx")
+    assert bad.status_code == 422
+    detail = bad.json()["detail"]
+    assert [(e["row"], e["column"]) for e in detail] == [(7, "persons_observed")]
+    assert "formula" in detail[0]["msg"]
+    assert _count(session) == before
+    good = _post(client, _xlsx(_rows(20)), "a.xlsx")
+    assert good.status_code == 200, good.text
+    assert good.json()["created"] == 20
+
+
+def test_formula_in_csv_refused(client_as):
+    rows = _rows(3)
+    rows[1]["title"] = '=HYPERLINK("http://evil.example","click")'
+    response = _post(client_as("fp.mkd"), _csv(rows))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["column"] == "title"
+
+
+def test_file_level_problems_have_clear_messages(client_as, session):
+    client = client_as("fp.mkd")
+    before = _count(session)
+    corrupt = _post(client, b"PK\x03\x04" + b"garbage" * 100, "broken.xlsx")
+    assert corrupt.status_code == 422
+    assert "Excel workbook" in corrupt.json()["detail"][0]["msg"]
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+    assert _post(client, buffer.getvalue(), "zip.xlsx").status_code == 422
+
+    wrong = _post(client, b"name,when,what\nx,y,z\n")
+    assert wrong.status_code == 422
+    msg = wrong.json()["detail"][0]["msg"]
+    assert "unknown columns 'name', 'when', 'what'" in msg and "missing columns" in msg
+
+    missing = _post(client, _csv([{"title": "x"}], header=["title", "start"]))
+    assert "missing columns type, dimension, response_area" in missing.json()["detail"][0]["msg"]
+
+    latin1 = _post(client, "type,title\nmeeting,Réunion\n".encode("latin-1"))
+    assert latin1.status_code == 422 and "UTF-8" in latin1.json()["detail"][0]["msg"]
+
+    empty = _post(client, b"")
+    assert empty.status_code == 422
+
+    huge = _post(client, b"x" * (20 * 1024 * 1024 + 10))
+    assert huge.status_code == 413
+    assert "20 MB" in huge.json()["detail"][0]["msg"]
+    assert _count(session) == before
+
+
+def test_row_limit(engine):
+    session = session_factory(engine, write=True)()
+    try:
+        mission = get_by_code(session, "MKD")
+        result = import_file(session, _csv(_rows(30)), mission=mission, max_rows=25)
+        assert result.refused and "more than 25 rows" in result.refused
+        result = import_file(session, _csv(_rows(30)), mission=mission, max_bytes=1000)
+        assert result.refused and "MB" in result.refused
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_other_roles_cannot_import(client_as):
+    assert _post(client_as("cpc"), _csv(_rows(2))).status_code == 403
+    assert _post(client_as("admin"), _csv(_rows(2))).status_code == 403
+
+
+def test_import_page_shows_every_bad_cell(client_as, session):
+    client = client_as("fp.mkd")
+    page = client.get("/imports")
+    assert page.status_code == 200 and "template.xlsx" in page.text
+    rows = _rows(4)
+    rows[2]["dimension"] = "fourth"
+    response = client.post("/imports", files={"file": ("mine.csv", _csv(rows), "text/csv")})
+    assert response.status_code == 422
+    assert "Nothing was imported" in response.text
+    assert "<code>dimension</code>" in response.text and "fourth" in response.text
+    assert 'download="import-errors.csv"' in response.text
+    ok = client.post("/imports", files={"file": ("mine.csv", _csv(_rows(4)), "text/csv")})
+    assert ok.status_code == 200 and "4 new activities imported" in ok.text
+
+
+def test_template_downloads(client_as):
+    from openpyxl import load_workbook
+
+    client = client_as("fp.mkd")
+    text = client.get("/api/v1/imports/template.csv").text
+    assert text.strip().split(",") == cols.IMPORT_NAMES
+    response = client.get("/api/v1/imports/template.xlsx")
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Instructions", "Activities", "Lists"]
+    sheet = workbook["Activities"]
+    assert [c.value for c in sheet[1]] == cols.IMPORT_NAMES
+    lists = [v.formula1 for v in sheet.data_validations.dataValidation]
+    assert any("Lists!" in f for f in lists) and len(lists) >= 10
+    # the empty template imports as "no activities", with a clear message
+    result = client.post(
+        "/api/v1/imports", files={"file": ("t.xlsx", response.content, "application/octet-stream")}
+    )
+    assert result.status_code == 422 and "no activities" in result.json()["detail"][0]["msg"]
