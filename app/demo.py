@@ -101,7 +101,7 @@ def generate(
     """Insert `count` synthetic activities; returns how many were added."""
     rng = random.Random(seed)
     with unit_of_work(engine, write=False) as session:
-        missions = {m.code: m.id for m in session.scalars(select(Mission))}
+        missions = {m.code: m.id for m in session.scalars(select(Mission).order_by(Mission.code))}
         if not missions:
             raise RuntimeError("No missions: run `fieldlog seed` first.")
         places: dict[int, list[tuple[int, str]]] = {mid: [] for mid in missions.values()}
