@@ -146,6 +146,40 @@ def serve(
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
 
 
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX file in the template's columns.")],
+    mission: Annotated[str, typer.Option(help="Code of the mission the rows belong to.")],
+) -> None:
+    """Import activities from a spreadsheet: every row is checked, then all go in or none."""
+    from app.db import unit_of_work
+    from app.exchange.importer import import_file
+    from app.missions.service import get_by_code
+
+    if not file.is_file():
+        typer.echo(f"No such file: {file}", err=True)
+        raise typer.Exit(code=2)
+    started = time.perf_counter()
+    with unit_of_work() as session:
+        target = get_by_code(session, mission)
+        if target is None:
+            typer.echo(f"No mission with code {mission!r}.", err=True)
+            raise typer.Exit(code=2)
+        result = import_file(session, file.read_bytes(), filename=file.name, mission=target)
+        if not result.ok:
+            session.rollback()
+    if result.errors:
+        for error in result.errors:
+            typer.echo(
+                f"row {error.row}, column {error.column}, value {error.value!r}: {error.message}",
+                err=True,
+            )
+    typer.echo(result.summary(), err=not result.ok)
+    if not result.ok:
+        raise typer.Exit(code=1)
+    typer.echo(f"Done in {time.perf_counter() - started:.1f} s.")
+
+
 def _display_url() -> str:
     from sqlalchemy.engine import make_url
 

@@ -19,6 +19,8 @@ from app.dashboards.api import router as dashboards_api
 from app.dashboards.pages import router as dashboards_pages
 from app.db import make_engine
 from app.errors import install_error_handlers
+from app.exchange.api import router as exchange_api
+from app.exchange.pages import router as exchange_pages
 from app.missions.api import router as missions_api
 from app.missions.pages import router as missions_pages
 from app.security import (
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(dashboards_pages)
     app.include_router(activities_pages)
     app.include_router(missions_pages)
+    app.include_router(exchange_api)
+    app.include_router(exchange_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     _operations_routes(app, settings)
     # Added last = outermost: headers go on every answer, CSRF failures included.

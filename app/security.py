@@ -146,9 +146,17 @@ async def _csrf_failed(scope: Scope, send: Send, message_id) -> None:
     await _plain(scope, send, 403, message, "csrf_failed")
 
 
+MULTIPART_LIMIT = 25 * 1024 * 1024
+
+
 class CSRFMiddleware:
     """asgi-csrf (double-submit cookie): the token comes from the `csrftoken` form field
-    or the `x-csrftoken` header; Bearer-token API calls carry no cookie to forge."""
+    or the `x-csrftoken` header; Bearer-token API calls carry no cookie to forge.
+
+    asgi-csrf's own multipart reader no longer fits python-multipart, so for a
+    multipart form (a file upload) this middleware reads the `csrftoken` field itself
+    and hands it on as the header, which asgi-csrf then checks against the cookie.
+    """
 
     def __init__(self, app: ASGIApp, *, secret: str, secure: bool) -> None:
         self.app = asgi_csrf(
@@ -161,4 +169,67 @@ class CSRFMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(scope.get("headers") or [])
+            content_type = headers.get(b"content-type", b"")
+            # the same exemptions as asgi-csrf: no cookie to forge, or a Bearer token
+            exempt = not headers.get(b"cookie") or headers.get(b"authorization", b"").startswith(
+                b"Bearer "
+            )
+            if (
+                not exempt
+                and content_type.split(b";", 1)[0].strip().lower() == b"multipart/form-data"
+            ):
+                multipart = await _multipart_token(scope, receive, send, content_type)
+                if multipart is None:
+                    return
+                scope, receive = multipart
         await self.app(scope, receive, send)
+
+
+async def _multipart_token(scope: Scope, receive: Receive, send: Send, content_type: bytes):
+    """(scope with the form's token as x-csrftoken, a receive that replays the body),
+    or None once a refusal has been sent."""
+    from python_multipart import FormParser
+    from python_multipart.multipart import parse_options_header
+
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        await _plain(scope, send, 400, "The upload is malformed (no multipart boundary).", "bad")
+        return None
+    messages, size = [], 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if size > MULTIPART_LIMIT:
+            await _plain(scope, send, 413, "The upload is too large (25 MB at most).", "too_large")
+            return None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    token: list[str] = []
+
+    def on_field(field) -> None:
+        if field.field_name == b"csrftoken" and field.value is not None:
+            token.append(field.value.decode("utf-8", "replace"))
+
+    try:
+        parser = FormParser("multipart/form-data", on_field, lambda file: None, boundary=boundary)
+        for message in messages:
+            parser.write(message.get("body", b""))
+        parser.finalize()
+    except Exception:
+        await _plain(scope, send, 400, "The upload is malformed.", "bad")
+        return None
+    if not token:
+        await _csrf_failed(scope, send, None)
+        return None
+    headers = [(k, v) for k, v in scope.get("headers", []) if k != b"x-csrftoken"]
+    headers.append((b"x-csrftoken", token[0].encode("latin-1", "replace")))
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return {**scope, "headers": headers}, replay

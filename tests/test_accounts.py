@@ -322,3 +322,20 @@ def test_nul_characters_in_the_address_are_refused_clearly(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "NUL" in response.text
+
+
+def test_multipart_forms_are_csrf_checked_and_work(app):
+    """A file upload from a signed-in browser: refused without the token, accepted with it."""
+    client = browser(app)
+    sign_in(client)
+    files = {"file": ("rows.csv", b"title\\n", "text/csv")}
+    refused = client.post("/imports", files=files, data={})
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    accepted = client.post(
+        "/imports", files=files, data={"csrftoken": client.cookies.get("csrftoken")}
+    )
+    assert accepted.status_code < 500 and "CSRF" not in accepted.text
+    malformed = client.post(
+        "/imports", content=b"x", headers={"content-type": "multipart/form-data"}
+    )
+    assert malformed.status_code == 400

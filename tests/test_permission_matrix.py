@@ -476,6 +476,21 @@ CASES = [
         status="submitted",
         form={"version": "1", "comment": "Add the number of persons observed."},
     ),
+    # exchange: importing is for mission staff (into their own mission; an empty post is a
+    # 422 that names the missing file); exports, templates and reports are for every
+    # signed-in role, filtered by what each may see
+    Case("GET", "/imports", _all(200, anon=LOGIN)),
+    Case("POST", "/imports", {**_all(403, anon=LOGIN), "fp": 422, "hom": 422}, form={}),
+    Case("POST", "/api/v1/imports", {**_all(403, anon=403), "fp": 422, "hom": 422}, body={}),
+    Case("GET", "/api/v1/imports/template.csv", _all(200)),
+    Case("GET", "/api/v1/imports/template.xlsx", _all(200)),
+    Case("GET", "/api/v1/exports/activities.csv", _all(200)),
+    Case("GET", "/api/v1/exports/activities.xlsx", _all(200)),
+    Case("GET", "/api/v1/exports/activities.json", _all(200)),
+    Case("GET", "/missions/{code}/report", _all(200, anon=LOGIN)),
+    Case("GET", "/missions/{code}/report.docx", _all(200, anon=LOGIN)),
+    Case("GET", "/report", _all(200, anon=LOGIN)),
+    Case("GET", "/report.docx", _all(200, anon=LOGIN)),
 ]
 
 

@@ -1,0 +1,569 @@
+"""Importing activities from a spreadsheet: all rows or none.
+
+Every row is checked with the API's own rules (ActivityCreate for the shape,
+activities.service.validate for the rest) before anything is written. If any
+cell is bad, nothing is written and every bad cell is reported (row as the
+spreadsheet numbers it, column, value, message). Otherwise all new rows go in,
+in the caller's transaction (never committed here), each with its audit entry,
+and the dashboard aggregates are updated once.
+
+Rows whose external_id is already stored are skipped and counted, so importing
+the same file again changes nothing. A row without an external_id gets one
+made from its content ("row-…"), so the same row is recognised too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from app.accounts import policy
+from app.activities import service as activities
+from app.activities.models import (
+    Activity,
+    ActivityTheme,
+    activity_locations,
+    activity_other_missions,
+    activity_partners,
+)
+from app.activities.schemas import ActivityCreate
+from app.audit.models import AuditEntry
+from app.dashboards import stats
+from app.errors import ValidationFailed
+from app.exchange import columns as cols
+from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused, read_table
+from app.missions.models import Mission
+from app.models_common import utcnow
+from app.vocab import ALL_TYPE_FIELDS, Provenance, Status
+
+BATCH = 2_000
+NEUTRALISED = ("'=", "'+", "'-", "'@")
+
+
+@dataclass
+class CellError:
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "msg": self.message}
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    skipped: int = 0
+    errors: list[CellError] = field(default_factory=list)
+    refused: str | None = None
+    mission: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.refused is None
+
+    def summary(self) -> str:
+        if self.refused:
+            return self.refused
+        if self.errors:
+            cells = len(self.errors)
+            rows = len({e.row for e in self.errors})
+            return (
+                f"Nothing was imported: {cells} cell{'s' if cells != 1 else ''} in "
+                f"{rows} row{'s' if rows != 1 else ''} need{'s' if cells == 1 else ''} "
+                "correcting. Correct them and import the whole file again."
+            )
+        parts = [f"{self.created:,} new activit{'y' if self.created == 1 else 'ies'} imported"]
+        if self.skipped:
+            parts.append(f"{self.skipped:,} already imported (same external_id), left unchanged")
+        if self.created == 0 and self.skipped:
+            if self.skipped == 1:
+                return "Nothing new: the row was already imported."
+            return f"Nothing new: all {self.skipped:,} rows were already imported."
+        return "; ".join(parts) + "."
+
+
+# --- cells to values -----------------------------------------------------------------------
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    if text.startswith(NEUTRALISED):  # our own exports' protection against formulas
+        text = text[1:]
+    return text
+
+
+_LABELS: dict[type, dict[str, str]] = {}
+
+
+def _enum_value(enum, text: str) -> str:
+    table = _LABELS.get(enum)
+    if table is None:
+        table = {}
+        for member in enum:
+            table[member.value.lower()] = member.value
+            table[member.label.lower()] = member.value
+        _LABELS[enum] = table
+    found = table.get(text.lower())
+    if found is None:
+        choices = ", ".join(enum.values())
+        raise _Bad(f"{text!r} is not one of: {choices}")
+    return found
+
+
+def _split(text: str) -> list[str]:
+    separator = ";" if ";" in text else ","
+    return [part.strip() for part in text.split(separator) if part.strip()]
+
+
+def _convert(column: cols.Column, value) -> Any:
+    """A cell as the value ActivityCreate reads; None for an empty cell."""
+    if column.kind == "int" and isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and not value.is_integer():
+            raise _Bad("give a whole number")
+        return int(value)
+    text = _text(value)
+    if text == "":
+        return None
+    if text.startswith("="):
+        raise _Bad("formulas are not imported: type the value itself in this cell")
+    match column.kind:
+        case "list":
+            return _split(text)
+        case "enum":
+            return _enum_value(column.enum, text)
+        case "enum_list":
+            return [_enum_value(column.enum, part) for part in _split(text)]
+        case "bool":
+            low = text.lower()
+            if low in cols.TRUE_WORDS:
+                return True
+            if low in cols.FALSE_WORDS:
+                return False
+            raise _Bad("write yes or no")
+        case "int":
+            try:
+                return int(text.replace(",", "").replace(" ", ""))
+            except ValueError:
+                raise _Bad("give a whole number") from None
+        case _:
+            return text
+
+
+# --- database lookups, cached for the whole file --------------------------------------------
+
+
+class _CachedLookups:
+    """Answers the validator's reference look-ups (codes -> rows) once per distinct set.
+
+    Passed to activities.service.validate in place of the session: the rules stay the
+    service's own; only repeated identical queries are answered from memory.
+    """
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._memo: dict[tuple, list] = {}
+
+    def scalars(self, statement):
+        key = None
+        try:
+            entity = statement.column_descriptions[0]["entity"]
+            values = statement.whereclause.right.value
+            key = (entity, frozenset(values))
+        except Exception:  # an unexpected statement: ask the database
+            return self._session.scalars(statement)
+        if key not in self._memo:
+            self._memo[key] = list(self._session.scalars(statement))
+        return iter(self._memo[key])
+
+    def scalar(self, statement):
+        return self._session.scalar(statement)
+
+
+# What activities.service.validate depends on, so rows that would get the same verdict
+# share one validation: type-specific fields only as "given or not" (each belongs to one
+# type), codes as they are, and the three order checks (end after start, period_to after
+# period_from, women within the total) as "fine" or, when not, their values (the message
+# quotes them). Title, summary, source, dimension, area and themes it does not read.
+_NOT_READ = frozenset(
+    {"external_id", "title", "summary", "source", "dimension", "response_area", "themes"}
+)
+_ORDERED = frozenset(
+    {"start", "end", "period_from", "period_to", "participants_total", "participants_women"}
+)
+
+
+def _validation_key(values: dict) -> tuple:
+    key: list = []
+    for name, value in values.items():
+        if name in _NOT_READ:
+            continue
+        if name in ALL_TYPE_FIELDS:
+            key.append((name, value is not None))
+        elif name in _ORDERED:
+            continue
+        elif isinstance(value, list):
+            key.append((name, tuple(value)))
+        else:
+            key.append((name, value))
+    start, end = values.get("start"), values.get("end")
+    fine = start is None or end is None or not end.start < start.start
+    key.append(("dates", True if fine else (start, end)))
+    since, until = values.get("period_from"), values.get("period_to")
+    fine = since is None or until is None or not until.end < since.start
+    key.append(("period", True if fine else (since, until)))
+    total, women = values.get("participants_total"), values.get("participants_women")
+    fine = women is None or (total is not None and women <= total)
+    key.append(("women", True if fine else (total, women)))
+    return tuple(key)
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Checked:
+    row: int
+    data: ActivityCreate
+    values: dict
+    resolved: activities.Resolved
+    status: Status
+
+
+def _check_header(header: list[str]) -> list[str | None]:
+    """Column names by position (None for an empty trailing header cell)."""
+    names: list[str | None] = []
+    unknown, seen, repeated = [], set(), []
+    for raw in header:
+        name = _text(raw).lower().replace(" ", "_") if raw is not None else ""
+        if not name:
+            names.append(None)
+            continue
+        if name not in cols.BY_NAME:
+            unknown.append(str(raw))
+        elif name in seen:
+            repeated.append(name)
+        seen.add(name)
+        names.append(name)
+    problems = []
+    if unknown:
+        problems.append(
+            "unknown column"
+            + ("s " if len(unknown) > 1 else " ")
+            + ", ".join(repr(u) for u in unknown)
+        )
+    if repeated:
+        problems.append(
+            "repeated column" + ("s " if len(repeated) > 1 else " ") + ", ".join(repeated)
+        )
+    missing = [name for name in cols.REQUIRED if name not in seen]
+    if missing:
+        problems.append("missing column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
+    if problems:
+        raise FileRefused(
+            "The first row must name the columns of the FieldLog template: "
+            + "; ".join(problems)
+            + ". Download the template to see the expected columns."
+        )
+    return names
+
+
+def _is_hxl_row(cells: list) -> bool:
+    texts = [_text(c) for c in cells if _text(c)]
+    return bool(texts) and all(t.startswith("#") for t in texts)
+
+
+def _natural_key(raw: dict[str, str]) -> str:
+    canonical = json.dumps(sorted(raw.items()), ensure_ascii=False)
+    return "row-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _column_of(loc: tuple) -> tuple[str, int | None]:
+    names = [p for p in loc if isinstance(p, str)]
+    index = next((p for p in loc if isinstance(p, int)), None)
+    return (names[0] if names else "row"), index
+
+
+def check_rows(
+    session: Session, table, *, mission: Mission | None, honour_status: bool
+) -> tuple[list[_Checked], list[CellError], int]:
+    """Validate every row; return the good ones, every bad cell, and the row count."""
+    names = _check_header(table.header)
+    lookups = _CachedLookups(session)
+    memo: dict[tuple, Any] = {}
+    checked: list[_Checked] = []
+    errors: list[CellError] = []
+    seen_keys: dict[str, int] = {}
+    count = 0
+    for position, (number, cells) in enumerate(table.rows):
+        if position == 0 and _is_hxl_row(cells):
+            continue
+        if not any(_text(c) for c in cells) and not any(isinstance(c, int | float) for c in cells):
+            continue
+        count += 1
+        raw: dict[str, str] = {}
+        data: dict[str, Any] = {}
+        status = Status.DRAFT
+        row_errors: list[CellError] = []
+        for index, name in enumerate(names):
+            if name is None:
+                if index < len(cells) and _text(cells[index]):
+                    row_errors.append(
+                        CellError(
+                            number,
+                            f"column {index + 1}",
+                            _text(cells[index]),
+                            "this column has no name in the first row",
+                        )
+                    )
+                continue
+            cell = cells[index] if index < len(cells) else None
+            if cell is None or cell == "":
+                continue
+            shown = _text(cell)
+            column = cols.BY_NAME[name]
+            if column.export_only:
+                if name == "status" and honour_status and shown:
+                    try:
+                        status = Status(_enum_value(column.enum, shown))
+                    except _Bad as exc:
+                        row_errors.append(CellError(number, name, shown, str(exc)))
+                continue
+            if shown:
+                raw[name] = shown
+            try:
+                value = _convert(column, cell)
+            except _Bad as exc:
+                row_errors.append(CellError(number, name, shown, str(exc)))
+                continue
+            if value is not None:
+                data[name] = value
+        if mission is not None:
+            given = data.get("mission")
+            if given is None:
+                data["mission"] = mission.code
+            elif given.upper() != mission.code:
+                row_errors.append(
+                    CellError(
+                        number,
+                        "mission",
+                        given,
+                        f"this file is imported into {mission.code}; leave the cell blank "
+                        f"or write {mission.code}",
+                    )
+                )
+                data["mission"] = mission.code
+        elif "mission" not in data:
+            row_errors.append(CellError(number, "mission", "", "give the lead mission's code"))
+        key_given = "external_id" in data
+        if not key_given:
+            raw.pop("external_id", None)
+            data["external_id"] = _natural_key(raw)
+        key = data["external_id"]
+        if key in seen_keys:
+            message = (
+                f"the external_id {key!r} is also on row {seen_keys[key]}"
+                if key_given
+                else f"this row repeats row {seen_keys[key]}; give each an external_id to keep both"
+            )
+            row_errors.append(CellError(number, "external_id", raw.get("external_id", ""), message))
+        else:
+            seen_keys[key] = number
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        try:
+            model = ActivityCreate.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                name, _ = _column_of(tuple(err.get("loc", ())))
+                msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+                errors.append(CellError(number, name, raw.get(name, ""), msg))
+            continue
+        values = activities.fields_of(model)
+        key = _validation_key(values)
+        outcome = memo.get(key)
+        if outcome is None:
+            try:
+                outcome = activities.validate(lookups, values, loc_prefix=())
+            except ValidationFailed as exc:
+                outcome = exc
+            memo[key] = outcome
+        if isinstance(outcome, ValidationFailed):
+            for err in outcome.errors:
+                name, index = _column_of(err.loc)
+                shown = raw.get(name, "")
+                if index is not None and isinstance(values.get(name), list):
+                    shown = str(values[name][index])
+                errors.append(CellError(number, name, shown, err.msg))
+            continue
+        checked.append(_Checked(number, model, values, outcome, status))
+    if count == 0 and not errors:
+        raise FileRefused("The file has a header row but no activities under it.")
+    return checked, errors, count
+
+
+def _existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        found.update(
+            session.scalars(select(Activity.external_id).where(Activity.external_id.in_(chunk)))
+        )
+    return found
+
+
+def _reserve_ids(session: Session, count: int) -> list[int]:
+    """Ids for `count` new activities, so the rows go in with one executemany.
+
+    PostgreSQL hands them out from the table's sequence; SQLite's write transaction
+    (BEGIN IMMEDIATE) holds the database's only write lock, so max(id) stays ours.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('activities', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            )
+        )
+    first = (session.scalar(select(func.max(Activity.id))) or 0) + 1
+    return list(range(first, first + count))
+
+
+_COLUMNS = [c.key for c in Activity.__table__.columns if c.key != "id"]
+
+
+def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, detail: str) -> None:
+    now = utcnow()
+    delta: stats.Contribution = {}
+    table = Activity.__table__
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        built = []
+        for item in batch:
+            # A plain record, not an ORM object: the service's own _apply fills it (so the
+            # columns get exactly the values a created activity gets), without the cost
+            # of attribute instrumentation on 100,000 objects.
+            activity = SimpleNamespace(
+                id=None,
+                external_id=item.data.external_id,
+                status=item.status.value,
+                provenance=Provenance.IMPORTED.value,
+                created_by_id=actor_id,
+                review_comment=None,
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+            activities._apply(activity, item.values, item.resolved)
+            activity.themes = list(dict.fromkeys(activity.themes))
+            activity.mission_id = item.resolved.mission.id
+            activity.project_id = item.resolved.project.id if item.resolved.project else None
+            built.append(activity)
+        dicts = [{name: getattr(a, name) for name in _COLUMNS} for a in built]
+        ids = _reserve_ids(session, len(dicts))
+        for row, new_id in zip(dicts, ids, strict=True):
+            row["id"] = new_id
+        session.execute(insert(table), dicts)
+        themes, others, located, partnered, audits = [], [], [], [], []
+        for activity, new_id in zip(built, ids, strict=True):
+            activity.id = new_id
+            themes.extend({"activity_id": new_id, "theme": t} for t in activity.themes)
+            others.extend(
+                {"activity_id": new_id, "mission_id": m.id} for m in activity.other_missions
+            )
+            located.extend({"activity_id": new_id, "location_id": x.id} for x in activity.locations)
+            partnered.extend({"activity_id": new_id, "partner_id": p.id} for p in activity.partners)
+            audits.append(
+                {
+                    "at": now,
+                    "user_id": actor_id,
+                    "action": "create",
+                    "entity": activities.ENTITY,
+                    "entity_id": new_id,
+                    "before": None,
+                    "after": activities.snapshot(activity),
+                    "detail": detail,
+                }
+            )
+            stats.merge(delta, stats.contribution(stats.Facts.of(activity)))
+        for target, payload in (
+            (ActivityTheme.__table__, themes),
+            (activity_other_missions, others),
+            (activity_locations, located),
+            (activity_partners, partnered),
+            (AuditEntry.__table__, audits),
+        ):
+            if payload:
+                session.execute(insert(target), payload)
+    stats.apply(session, delta)
+
+
+def import_file(
+    session: Session,
+    data: bytes,
+    *,
+    filename: str = "",
+    mission: Mission | None,
+    actor=None,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> ImportResult:
+    """Check the whole file, then write all its new rows or none. Never commits.
+
+    `mission` is the mission the rows belong to (a user imports into their own);
+    the system (actor None) may pass None to take each row's mission column, and
+    its rows keep the status column if there is one (a restore from an export).
+    """
+    result = ImportResult(mission=mission.code if mission else None)
+    if actor is not None and (mission is None or not policy.can_create_for(actor, mission.id)):
+        own = actor.mission.code if actor.mission else "none"
+        result.refused = f"You can import activities into your own mission ({own}) only."
+        return result
+    try:
+        table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+        checked, errors, count = check_rows(
+            session, table, mission=mission, honour_status=actor is None
+        )
+    except FileRefused as exc:
+        result.refused = str(exc)
+        return result
+    result.rows = count
+    if errors:
+        result.errors = errors
+        return result
+    present = _existing_keys(session, [c.data.external_id for c in checked])
+    new = [c for c in checked if c.data.external_id not in present]
+    result.skipped = len(checked) - len(new)
+    if new:
+        _write(
+            session,
+            new,
+            actor_id=actor.id if actor is not None else None,
+            detail=f"imported from {filename or 'a file'}"[:500],
+        )
+        session.flush()
+    result.created = len(new)
+    return result

@@ -1,0 +1,160 @@
+"""Pages: import a spreadsheet, export a list, and the background reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Request, Response, UploadFile
+
+from app.accounts.deps import MissionStaff, SignedIn
+from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
+from app.errors import ValidationFailed
+from app.exchange import importer, report
+from app.exchange.api import read_upload
+from app.exchange.reading import MAX_BYTES, MAX_ROWS
+from app.missions import service as missions
+from app.web import render
+
+router = APIRouter(include_in_schema=False)
+
+SHOWN_ERRORS = 500
+
+
+def errors_csv(errors: list[importer.CellError]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["row", "column", "value", "problem"])
+    for e in errors:
+        value = e.value
+        if value.startswith(("=", "+", "-", "@")):
+            value = "'" + value
+        writer.writerow([e.row, e.column, value, e.message])
+    return buffer.getvalue()
+
+
+def _context(session, user, **extra) -> dict:
+    return {
+        "can_import": user.mission is not None and user.role in ("focal_point", "head_of_mission"),
+        "missions": missions.get_all(session),
+        "max_mb": MAX_BYTES // 1_048_576,
+        "max_rows": MAX_ROWS,
+        **extra,
+    }
+
+
+@router.get("/imports")
+def import_page(request: Request, session: SessionDep, user: SignedIn):
+    """Import a spreadsheet (mission staff) and export lists (everyone signed in)."""
+    return render(request, "exchange/import.html", _context(session, user))
+
+
+@router.post("/imports")
+def import_upload(
+    request: Request,
+    session: SessionDep,
+    user: MissionStaff,
+    file: Annotated[UploadFile | None, File()] = None,
+):
+    if file is None or not file.filename:
+        result = importer.ImportResult(refused="Choose a CSV or XLSX file to import.")
+    else:
+        mission = missions.get_by_code_or_raise(session, user.mission.code)
+        result = importer.import_file(
+            session, read_upload(file), filename=file.filename, mission=mission, actor=user
+        )
+    extra = {"result": result, "filename": file.filename if file else ""}
+    if result.errors:
+        extra["shown_errors"] = result.errors[:SHOWN_ERRORS]
+        extra["errors_href"] = "data:text/csv;charset=utf-8," + quote(errors_csv(result.errors))
+    status = 200 if result.ok else 422
+    if result.refused and "MB" in result.refused and "accepted" in result.refused:
+        status = 413
+    return render(
+        request, "exchange/import.html", _context(session, user, **extra), status_code=status
+    )
+
+
+# --- background reports ----------------------------------------------------------------------
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _report(session, user, code: str | None, date_from: str | None, date_to: str | None):
+    mission = missions.get_by_code_or_raise(session, code) if code else None
+    start = parse_partial_query("from", date_from)
+    end = parse_partial_query("to", date_to)
+    return report.build(session, user=user, mission=mission, start=start, end=end)
+
+
+def _report_page(request, session, user, code, date_from, date_to):
+    try:
+        built = _report(session, user, code, date_from, date_to)
+    except ValidationFailed as exc:
+        return render(request, "error.html", {"status": 422, "message": str(exc)}, status_code=422)
+    return render(
+        request,
+        "exchange/report.html",
+        {
+            "r": built,
+            "headline_rows": report.headline_rows,
+            "code": code,
+            "form": {"from": date_from or "", "to": date_to or ""},
+        },
+    )
+
+
+def _report_docx(session, user, code, date_from, date_to):
+    built = _report(session, user, code, date_from, date_to)
+    name = f"fieldlog-report-{(code or 'regional').lower()}.docx"
+    return Response(
+        report.to_docx(built),
+        media_type=DOCX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/missions/{code}/report")
+def mission_report(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    user: SignedIn,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+):
+    """The mission's background report for a period, as a printable page."""
+    return _report_page(request, session, user, code, date_from, date_to)
+
+
+@router.get("/missions/{code}/report.docx")
+def mission_report_docx(
+    code: str,
+    session: SessionDep,
+    user: SignedIn,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+):
+    """The same report as an editable Word document."""
+    return _report_docx(session, user, code, date_from, date_to)
+
+
+@router.get("/report")
+def regional_report(
+    request: Request,
+    session: SessionDep,
+    user: SignedIn,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+):
+    """The regional report across all missions (the CPC desk's view)."""
+    return _report_page(request, session, user, None, date_from, date_to)
+
+
+@router.get("/report.docx")
+def regional_report_docx(
+    session: SessionDep, user: SignedIn, date_from: FromQuery = None, date_to: ToQuery = None
+):
+    return _report_docx(session, user, None, date_from, date_to)

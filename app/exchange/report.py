@@ -1,0 +1,278 @@
+"""The background report, generated: headline figures, the focal point, the timeline of
+developments, the activities by response area, the trainings and reports as tables.
+
+One mission's report (what the Serbia and Skopje missions wrote by hand in 2016), or
+the regional one across all missions for the CPC desk. Only what the reader may see
+goes in (policy.visible_activities), so drafts never reach someone who may not read them.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts import policy
+from app.activities.models import Activity
+from app.activities.service import involving
+from app.dashboards import service as dashboards
+from app.dashboards.schemas import MissionSummary
+from app.missions import service as missions
+from app.missions.models import Development, Mission
+from app.partial_dates import PartialDate
+from app.vocab import ActivityType, ResponseArea
+
+MAX_PER_AREA = 200
+
+
+@dataclass
+class Line:
+    when: str
+    title: str
+    text: str
+    mission: str
+
+
+@dataclass
+class Section:
+    area: str
+    label: str
+    lines: list[Line]
+    more: int = 0
+
+
+@dataclass
+class Report:
+    title: str
+    period_text: str
+    missions: list[Mission]
+    summaries: list[MissionSummary]
+    focal_points: list[str]
+    developments: list[Development]
+    sections: list[Section]
+    trainings: list[list[str]]
+    reports: list[list[str]]
+    generated: date = field(default_factory=date.today)
+    regional: bool = False
+
+
+def _period_text(start: PartialDate | None, end: PartialDate | None) -> str:
+    if start and end:
+        return f"{start.human()} – {end.human()}"
+    if start:
+        return f"from {start.human()}"
+    if end:
+        return f"until {end.human()}"
+    return "all dates"
+
+
+def _when(activity: Activity) -> str:
+    start = PartialDate.of(activity.start_date, activity.start_precision)
+    end = PartialDate.of(activity.end_date, activity.end_precision)
+    if end and end != start:
+        return f"{start.human()} – {end.human()}"
+    return start.human()
+
+
+def _prose(activity: Activity) -> str:
+    parts = [ActivityType(activity.type).label]
+    if activity.other_missions:
+        parts.append("jointly with " + ", ".join(m.short_name for m in activity.other_missions))
+    if activity.locations:
+        parts.append("at " + ", ".join(loc.name for loc in activity.locations))
+    if activity.partners:
+        parts.append("with " + ", ".join(p.name for p in activity.partners))
+    text = ", ".join(parts) + "."
+    if activity.summary:
+        text += " " + activity.summary.strip()
+    return text
+
+
+def build(
+    session: Session,
+    *,
+    user,
+    mission: Mission | None,
+    start: PartialDate | None,
+    end: PartialDate | None,
+) -> Report:
+    period = dashboards.period_from_params(start, end)
+    chosen = [mission] if mission else list(missions.missions_with_focal_points(session))
+    summaries = [
+        dashboards.mission_summary(session, mission=m, period=period, user=user) for m in chosen
+    ]
+    focal_points = []
+    for m in chosen:
+        since = missions.migration_focal_point_since(m.focal_points)
+        focal_points.append(
+            f"{m.short_name}: migration focal point since {since.human()}"
+            if since
+            else f"{m.short_name}: no migration focal point"
+        )
+    country = mission.host_country if mission else None
+    developments = list(
+        missions.list_developments(
+            session, country=country, date_from=period.start, date_to=period.end
+        )
+    )
+    query = select(Activity).where(policy.visible_activities(user))
+    if mission is not None:
+        query = query.where(involving(mission.id))
+    if period.start:
+        query = query.where(Activity.start_date >= period.start)
+    if period.end:
+        query = query.where(Activity.start_date <= period.end)
+    rows = session.scalars(
+        query.order_by(Activity.start_date, Activity.id).options(
+            selectinload(Activity.other_missions),
+            selectinload(Activity.locations),
+            selectinload(Activity.partners),
+        )
+    ).all()
+    sections = {a.value: Section(a.value, a.label, []) for a in ResponseArea}
+    trainings, reports = [], []
+    for activity in rows:
+        section = sections[activity.response_area]
+        if len(section.lines) < MAX_PER_AREA:
+            section.lines.append(
+                Line(_when(activity), activity.title, _prose(activity), activity.mission.code)
+            )
+        else:
+            section.more += 1
+        if activity.type == ActivityType.TRAINING.value:
+            trainings.append(
+                [
+                    _when(activity),
+                    activity.mission.code,
+                    activity.title,
+                    _label("TargetGroup", activity.target_group),
+                    _num(activity.participants_total),
+                    _num(activity.participants_women),
+                ]
+            )
+        elif activity.type == ActivityType.REPORT.value:
+            reports.append(
+                [
+                    _when(activity),
+                    activity.mission.code,
+                    activity.reference_number or "",
+                    _label("ReportKind", activity.report_kind),
+                    activity.title,
+                ]
+            )
+    name = mission.name if mission else "OSCE field operations in the Western Balkans"
+    return Report(
+        title=f"Migration-related activities: {name}",
+        period_text=_period_text(start, end),
+        missions=chosen,
+        summaries=summaries,
+        focal_points=focal_points,
+        developments=developments,
+        sections=[s for s in sections.values() if s.lines],
+        trainings=trainings,
+        reports=reports,
+        regional=mission is None,
+    )
+
+
+def _label(enum_name: str, value) -> str:
+    from app.web import label
+
+    return label(value, enum_name) if value else ""
+
+
+def _num(value) -> str:
+    return f"{value:,}" if value is not None else ""
+
+
+def headline_rows(summary: MissionSummary) -> list[tuple[str, str]]:
+    h = summary.headline
+    share = f" ({h.women_share:.0%} women)" if h.women_share is not None else ""
+    return [
+        ("Activities", f"{h.activities:,}"),
+        ("Monitoring visits", f"{h.monitoring_visits:,}"),
+        ("People trained", f"{h.participants_trained:,}{share}"),
+        ("Reports sent", f"{h.reports:,}"),
+        ("Meetings", f"{h.meetings:,}"),
+        ("Open alerts", f"{h.open_alerts:,}"),
+    ]
+
+
+def to_docx(report: Report) -> bytes:
+    """The report as an editable Word document."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(report.title, level=0)
+    doc.add_paragraph(
+        f"Background report, {report.period_text}. Generated by FieldLog on "
+        f"{report.generated:%d %B %Y} from the records the reader may see."
+    )
+    doc.add_heading("Headline figures", level=1)
+    table = doc.add_table(rows=1, cols=7)
+    table.style = "Table Grid"
+    head = [
+        "Mission",
+        "Activities",
+        "Monitoring visits",
+        "People trained",
+        "Reports",
+        "Meetings",
+        "Open alerts",
+    ]
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
+        cell.text = text
+    for summary in report.summaries:
+        cells = table.add_row().cells
+        cells[0].text = summary.mission
+        for cell, (_, value) in zip(cells[1:], headline_rows(summary), strict=False):
+            cell.text = value
+    doc.add_heading("Focal point", level=1)
+    for line in report.focal_points:
+        doc.add_paragraph(line, style="List Bullet")
+    doc.add_heading("Timeline of developments", level=1)
+    if not report.developments:
+        doc.add_paragraph("No developments recorded for this period.")
+    for dev in report.developments:
+        when = PartialDate.of(dev.occurred_on, dev.occurred_precision).human()
+        paragraph = doc.add_paragraph(style="List Bullet")
+        paragraph.add_run(f"{when}: ").bold = True
+        paragraph.add_run(f"{dev.title} ({dev.country})")
+    doc.add_heading("Activities by response area", level=1)
+    if not report.sections:
+        doc.add_paragraph("No activities recorded for this period.")
+    for section in report.sections:
+        doc.add_heading(section.label, level=2)
+        for line in section.lines:
+            paragraph = doc.add_paragraph()
+            paragraph.add_run(f"{line.when} — {line.title}. ").bold = True
+            if report.regional:
+                paragraph.add_run(f"[{line.mission}] ")
+            paragraph.add_run(line.text)
+        if section.more:
+            doc.add_paragraph(f"… and {section.more:,} more activities in this area.")
+    for heading, columns, rows in (
+        (
+            "Trainings",
+            ["When", "Mission", "Title", "Target group", "Participants", "Women"],
+            report.trainings,
+        ),
+        ("Reports", ["When", "Mission", "Reference", "Kind", "Title"], report.reports),
+    ):
+        doc.add_heading(heading, level=1)
+        if not rows:
+            doc.add_paragraph(f"No {heading.lower()} recorded for this period.")
+            continue
+        table = doc.add_table(rows=1, cols=len(columns))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, columns, strict=True):
+            cell.text = text
+        for row in rows:
+            for cell, text in zip(table.add_row().cells, row, strict=True):
+                cell.text = text
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
