@@ -101,3 +101,20 @@ def test_charts_draw_from_vendored_scripts(browser, live_server):
     assert page.locator("#visits svg").count() == 1
     assert not errors, errors
     assert all(url.startswith(live_server) for url in requests), "a request left the server"
+
+
+def test_show_more_appends_the_next_page_in_place(browser, live_server):
+    page = browser.new_context(viewport=PHONE).new_page()
+    sign_in(page, live_server, "fp.mkd")
+    page.goto(f"{live_server}/activities?mission=MKD")
+    rows = page.locator("#activity-rows > tr")
+    first_page = rows.count()
+    url = page.url
+    page.click("#pager a[rel=next]")
+    page.wait_for_function(
+        f"document.querySelectorAll('#activity-rows > tr').length > {first_page}"
+    )
+    assert rows.count() > first_page
+    assert page.url == url  # a partial update, not a new page
+    links = rows.locator("td.title-cell a").evaluate_all("els => els.map(e => e.href)")
+    assert len(links) == rows.count() == len(set(links))  # no row twice
