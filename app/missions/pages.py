@@ -8,6 +8,7 @@ typed and show each error next to its field; nothing is written unless everythin
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -280,60 +281,6 @@ def _focal_point_form(fp) -> dict[str, str]:
     }
 
 
-@router.get("/focal-points/new")
-def new_focal_point_page(request: Request, session: SessionDep, user: Admin):
-    form = {**dict.fromkeys(FOCAL_POINT_FIELDS, ""), "area": FocalPointArea.MIGRATION.value}
-    context = {**_focal_point_context(session), "form": form, "errors": {}}
-    return render(request, "reference/focal_point_form.html", context)
-
-
-@router.post("/focal-points/new")
-def create_focal_point(request: Request, session: SessionDep, user: Admin, raw: Posted):
-    return _save(
-        request,
-        session,
-        raw=raw,
-        fields=FOCAL_POINT_FIELDS,
-        schema=FocalPointCreate,
-        action=lambda data: service.create_focal_point(session, data=data, actor=user),
-        template="reference/focal_point_form.html",
-        context=_focal_point_context(session),
-        done="/focal-points",
-        model=FocalPointAppointment,
-    )
-
-
-@router.get("/focal-points/{code}/edit")
-def edit_focal_point_page(request: Request, code: str, session: SessionDep, user: Admin):
-    record = service.get_focal_point_or_raise(session, code)
-    context = {
-        **_focal_point_context(session, record),
-        "form": _focal_point_form(record),
-        "errors": {},
-    }
-    return render(request, "reference/focal_point_form.html", context)
-
-
-@router.post("/focal-points/{code}/edit")
-def update_focal_point(request: Request, code: str, session: SessionDep, user: Admin, raw: Posted):
-    record = service.get_focal_point_or_raise(session, code)
-    fields = tuple(f for f in FOCAL_POINT_FIELDS if f != "code")
-    return _save(
-        request,
-        session,
-        raw=raw,
-        fields=fields,
-        schema=FocalPointUpdate,
-        action=lambda data: service.update_focal_point(
-            session, focal_point=record, data=data, actor=user
-        ),
-        template="reference/focal_point_form.html",
-        context=_focal_point_context(session, record),
-        done="/focal-points",
-        model=FocalPointAppointment,
-    )
-
-
 # --- locations ----------------------------------------------------------------------------
 
 
@@ -383,55 +330,6 @@ def _location_form(location) -> dict[str, str]:
     }
 
 
-@router.get("/locations/new")
-def new_location_page(request: Request, session: SessionDep, user: Admin):
-    form = dict.fromkeys(LOCATION_FIELDS, "")
-    context = {**_location_context(session), "form": form, "errors": {}}
-    return render(request, "reference/location_form.html", context)
-
-
-@router.post("/locations/new")
-def create_location(request: Request, session: SessionDep, user: Admin, raw: Posted):
-    return _save(
-        request,
-        session,
-        raw=raw,
-        fields=LOCATION_FIELDS,
-        schema=LocationCreate,
-        action=lambda data: service.create_location(session, data=data, actor=user),
-        template="reference/location_form.html",
-        context=_location_context(session),
-        done="/locations",
-        model=Location,
-    )
-
-
-@router.get("/locations/{code}/edit")
-def edit_location_page(request: Request, code: str, session: SessionDep, user: Admin):
-    record = service.get_location_or_raise(session, code)
-    context = {**_location_context(session, record), "form": _location_form(record), "errors": {}}
-    return render(request, "reference/location_form.html", context)
-
-
-@router.post("/locations/{code}/edit")
-def update_location(request: Request, code: str, session: SessionDep, user: Admin, raw: Posted):
-    record = service.get_location_or_raise(session, code)
-    return _save(
-        request,
-        session,
-        raw=raw,
-        fields=tuple(f for f in LOCATION_FIELDS if f != "code"),
-        schema=LocationUpdate,
-        action=lambda data: service.update_location(
-            session, location=record, data=data, actor=user
-        ),
-        template="reference/location_form.html",
-        context=_location_context(session, record),
-        done="/locations",
-        model=Location,
-    )
-
-
 # --- partners -----------------------------------------------------------------------------
 
 
@@ -468,53 +366,6 @@ def _partner_form(partner) -> dict[str, str]:
         "country": partner.country or "",
         "source": partner.source,
     }
-
-
-@router.get("/partners/new")
-def new_partner_page(request: Request, session: SessionDep, user: Admin):
-    form = dict.fromkeys(PARTNER_FIELDS, "")
-    context = {**_partner_context(session), "form": form, "errors": {}}
-    return render(request, "reference/partner_form.html", context)
-
-
-@router.post("/partners/new")
-def create_partner(request: Request, session: SessionDep, user: Admin, raw: Posted):
-    return _save(
-        request,
-        session,
-        raw=raw,
-        fields=PARTNER_FIELDS,
-        schema=PartnerCreate,
-        action=lambda data: service.create_partner(session, data=data, actor=user),
-        template="reference/partner_form.html",
-        context=_partner_context(session),
-        done="/partners",
-        model=Partner,
-    )
-
-
-@router.get("/partners/{code}/edit")
-def edit_partner_page(request: Request, code: str, session: SessionDep, user: Admin):
-    record = service.get_partner_or_raise(session, code)
-    context = {**_partner_context(session, record), "form": _partner_form(record), "errors": {}}
-    return render(request, "reference/partner_form.html", context)
-
-
-@router.post("/partners/{code}/edit")
-def update_partner(request: Request, code: str, session: SessionDep, user: Admin, raw: Posted):
-    record = service.get_partner_or_raise(session, code)
-    return _save(
-        request,
-        session,
-        raw=raw,
-        fields=tuple(f for f in PARTNER_FIELDS if f != "code"),
-        schema=PartnerUpdate,
-        action=lambda data: service.update_partner(session, partner=record, data=data, actor=user),
-        template="reference/partner_form.html",
-        context=_partner_context(session, record),
-        done="/partners",
-        model=Partner,
-    )
 
 
 # --- projects -----------------------------------------------------------------------------
@@ -562,48 +413,142 @@ def _project_form(project) -> dict[str, str]:
     }
 
 
-@router.get("/projects/new")
-def new_project_page(request: Request, session: SessionDep, user: Admin):
-    form = dict.fromkeys(PROJECT_FIELDS, "")
-    context = {**_project_context(session), "form": form, "errors": {}}
-    return render(request, "reference/project_form.html", context)
+# --- administrators' create and edit forms, one pattern for each kind of record ------------
 
 
-@router.post("/projects/new")
-def create_project(request: Request, session: SessionDep, user: Admin, raw: Posted):
-    return _save(
-        request,
-        session,
-        raw=raw,
+@dataclass(frozen=True)
+class AdminForms:
+    """What differs between the create/edit forms of locations, partners, projects and
+    focal point appointments; `add_admin_forms` turns it into four routes."""
+
+    path: str
+    template: str
+    fields: tuple[str, ...]
+    model: type
+    create_schema: type[BaseModel]
+    update_schema: type[BaseModel]
+    get: Callable  # (session, code) -> record, NotFound when missing
+    create: Callable  # (session, data, actor) -> record
+    update: Callable  # (session, record, data, actor) -> record
+    context: Callable  # (session, record=None) -> dict
+    form_of: Callable  # (record) -> dict of the form's values
+    defaults: dict[str, str] = field(default_factory=dict)
+
+
+def add_admin_forms(spec: AdminForms) -> None:
+    editable = tuple(f for f in spec.fields if f != "code")
+
+    def new_page(request: Request, session: SessionDep, user: Admin):
+        form = {**dict.fromkeys(spec.fields, ""), **spec.defaults}
+        context = {**spec.context(session), "form": form, "errors": {}}
+        return render(request, spec.template, context)
+
+    def create(request: Request, session: SessionDep, user: Admin, raw: Posted):
+        return _save(
+            request,
+            session,
+            raw=raw,
+            fields=spec.fields,
+            schema=spec.create_schema,
+            action=lambda data: spec.create(session, data, user),
+            template=spec.template,
+            context=spec.context(session),
+            done=spec.path,
+            model=spec.model,
+        )
+
+    def edit_page(request: Request, code: str, session: SessionDep, user: Admin):
+        record = spec.get(session, code)
+        context = {**spec.context(session, record), "form": spec.form_of(record), "errors": {}}
+        return render(request, spec.template, context)
+
+    def update(request: Request, code: str, session: SessionDep, user: Admin, raw: Posted):
+        record = spec.get(session, code)
+        return _save(
+            request,
+            session,
+            raw=raw,
+            fields=editable,
+            schema=spec.update_schema,
+            action=lambda data: spec.update(session, record, data, user),
+            template=spec.template,
+            context=spec.context(session, record),
+            done=spec.path,
+            model=spec.model,
+        )
+
+    router.add_api_route(f"{spec.path}/new", new_page, methods=["GET"])
+    router.add_api_route(f"{spec.path}/new", create, methods=["POST"])
+    router.add_api_route(f"{spec.path}/{{code}}/edit", edit_page, methods=["GET"])
+    router.add_api_route(f"{spec.path}/{{code}}/edit", update, methods=["POST"])
+
+
+add_admin_forms(
+    AdminForms(
+        path="/focal-points",
+        template="reference/focal_point_form.html",
+        fields=FOCAL_POINT_FIELDS,
+        model=FocalPointAppointment,
+        create_schema=FocalPointCreate,
+        update_schema=FocalPointUpdate,
+        get=service.get_focal_point_or_raise,
+        create=lambda s, data, user: service.create_focal_point(s, data=data, actor=user),
+        update=lambda s, record, data, user: service.update_focal_point(
+            s, focal_point=record, data=data, actor=user
+        ),
+        context=_focal_point_context,
+        form_of=_focal_point_form,
+        defaults={"area": FocalPointArea.MIGRATION.value},
+    )
+)
+add_admin_forms(
+    AdminForms(
+        path="/locations",
+        template="reference/location_form.html",
+        fields=LOCATION_FIELDS,
+        model=Location,
+        create_schema=LocationCreate,
+        update_schema=LocationUpdate,
+        get=service.get_location_or_raise,
+        create=lambda s, data, user: service.create_location(s, data=data, actor=user),
+        update=lambda s, record, data, user: service.update_location(
+            s, location=record, data=data, actor=user
+        ),
+        context=_location_context,
+        form_of=_location_form,
+    )
+)
+add_admin_forms(
+    AdminForms(
+        path="/partners",
+        template="reference/partner_form.html",
+        fields=PARTNER_FIELDS,
+        model=Partner,
+        create_schema=PartnerCreate,
+        update_schema=PartnerUpdate,
+        get=service.get_partner_or_raise,
+        create=lambda s, data, user: service.create_partner(s, data=data, actor=user),
+        update=lambda s, record, data, user: service.update_partner(
+            s, partner=record, data=data, actor=user
+        ),
+        context=_partner_context,
+        form_of=_partner_form,
+    )
+)
+add_admin_forms(
+    AdminForms(
+        path="/projects",
+        template="reference/project_form.html",
         fields=PROJECT_FIELDS,
-        schema=ProjectCreate,
-        action=lambda data: service.create_project(session, data=data, actor=user),
-        template="reference/project_form.html",
-        context=_project_context(session),
-        done="/projects",
         model=Project,
+        create_schema=ProjectCreate,
+        update_schema=ProjectUpdate,
+        get=service.get_project_or_raise,
+        create=lambda s, data, user: service.create_project(s, data=data, actor=user),
+        update=lambda s, record, data, user: service.update_project(
+            s, project=record, data=data, actor=user
+        ),
+        context=_project_context,
+        form_of=_project_form,
     )
-
-
-@router.get("/projects/{code}/edit")
-def edit_project_page(request: Request, code: str, session: SessionDep, user: Admin):
-    record = service.get_project_or_raise(session, code)
-    context = {**_project_context(session, record), "form": _project_form(record), "errors": {}}
-    return render(request, "reference/project_form.html", context)
-
-
-@router.post("/projects/{code}/edit")
-def update_project(request: Request, code: str, session: SessionDep, user: Admin, raw: Posted):
-    record = service.get_project_or_raise(session, code)
-    return _save(
-        request,
-        session,
-        raw=raw,
-        fields=tuple(f for f in PROJECT_FIELDS if f != "code"),
-        schema=ProjectUpdate,
-        action=lambda data: service.update_project(session, project=record, data=data, actor=user),
-        template="reference/project_form.html",
-        context=_project_context(session, record),
-        done="/projects",
-        model=Project,
-    )
+)
