@@ -200,3 +200,20 @@ def test_reports_page_and_docx(client_as):
     regional = client_as("cpc").get("/report", params=params)
     assert regional.status_code == 200 and "Serbia" in regional.text
     assert client_as("cpc").get("/report.docx", params=params).status_code == 200
+
+
+def test_skopje_report_reads_like_the_june_2016_update(client):
+    """Aug 2015 – Jun 2016: a timeline of developments, then the activities by response area,
+    the weekly PDU visits gathered into one line rather than listed one by one."""
+    page = client.get("/missions/MKD/report", params={"from": "2015-08", "to": "2016-06"})
+    assert page.status_code == 200
+    text = page.text
+    timeline, monitoring, policing = (
+        text.index("Timeline of developments"),
+        text.index(">Monitoring<"),
+        text.index("Policing &amp; migration-related crime"),
+    )
+    assert timeline < monitoring < policing
+    assert "Closing of the" in text and "SEC.FR/444/16/REV.1" in text
+    assert text.count("PDU monitoring visit to Gevgelija") == 1
+    assert "PDU monitoring visit to Gevgelija (13" in text  # one line for the weekly visits

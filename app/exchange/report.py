@@ -91,6 +91,54 @@ def _prose(activity: Activity) -> str:
     return text
 
 
+ROUTINE = 3  # this many records with the same title read as one line
+
+
+def _routine_groups(rows: list[Activity]) -> list[list[Activity]]:
+    """Records in date order, with repeated routine records (the same mission, type and
+    title, e.g. weekly monitoring visits) gathered into one group, placed at the first."""
+    by_key: dict[tuple, list[Activity]] = {}
+    for activity in rows:
+        key = (activity.mission_id, activity.type, activity.title, activity.response_area)
+        by_key.setdefault(key, []).append(activity)
+    groups, seen = [], set()
+    for activity in rows:
+        key = (activity.mission_id, activity.type, activity.title, activity.response_area)
+        if len(by_key[key]) < ROUTINE:
+            groups.append([activity])
+        elif key not in seen:
+            seen.add(key)
+            groups.append(by_key[key])
+    return groups
+
+
+def _line(group: list[Activity]) -> Line:
+    first = group[0]
+    if len(group) == 1:
+        return Line(_when(first), first.title, _prose(first), first.mission.code)
+    last = group[-1]
+    start = PartialDate.of(first.start_date, first.start_precision)
+    end = PartialDate.of(last.start_date, last.start_precision)
+    places = sorted({loc.name for a in group for loc in a.locations})
+    text = f"{len(group)} {ActivityType(first.type).label.lower()}s"
+    if places:
+        text += " at " + ", ".join(places)
+    text += f" between {start.human()} and {end.human()}"
+    overnight = sum(1 for a in group if a.overnight)
+    if overnight:
+        text += f", {overnight} of them with an overnight stay"
+    text += "."
+    notes = list(dict.fromkeys(a.summary.strip() for a in group if a.summary))
+    if notes:
+        text += " " + " ".join(notes[:4])
+    return Line(
+        f"{start.human()} – {end.human()}",
+        f"{first.title} ({len(group)} times)",
+        text,
+        first.mission.code,
+    )
+
+
 def build(
     session: Session,
     *,
@@ -133,15 +181,14 @@ def build(
         )
     ).all()
     sections = {a.value: Section(a.value, a.label, []) for a in ResponseArea}
-    trainings, reports = [], []
-    for activity in rows:
-        section = sections[activity.response_area]
+    for group in _routine_groups(rows):
+        section = sections[group[0].response_area]
         if len(section.lines) < MAX_PER_AREA:
-            section.lines.append(
-                Line(_when(activity), activity.title, _prose(activity), activity.mission.code)
-            )
+            section.lines.append(_line(group))
         else:
             section.more += 1
+    trainings, reports = [], []
+    for activity in rows:
         if activity.type == ActivityType.TRAINING.value:
             trainings.append(
                 [
