@@ -159,7 +159,7 @@ def generate(
             row["is_joint"] = bool(others)
             if location_id is not None and activity_type in LOCATED_TYPES:
                 located.append({"activity_id": next_id, "location_id": location_id})
-            stats.merge(delta, stats.contribution(_facts(row, chosen, others, location_id)))
+            stats.contribution(_facts(row, chosen, others, location_id), into=delta)
             next_id += 1
         with unit_of_work(engine) as session:
             session.execute(insert(Activity.__table__), rows)

@@ -100,9 +100,12 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def contribution(facts: Facts | None) -> Contribution:
-    """Every aggregate row this activity adds to, with how much."""
-    result: Contribution = defaultdict(Counter)
+def contribution(facts: Facts | None, *, into: Contribution | None = None) -> Contribution:
+    """Every aggregate row this activity adds to, with how much; added to `into` when given
+    (bulk loads sum many activities without building a Counter for each)."""
+    result: Contribution = into if into is not None else defaultdict(Counter)
+    for model in (ActivityStat, TrainingStat, VisitStat):
+        result.setdefault(model, Counter())
     if facts is None:
         return result
     is_training = facts.type == "training"
@@ -177,11 +180,6 @@ def difference(before: Facts | None, after: Facts | None) -> Contribution:
     return delta
 
 
-def merge(into: Contribution, more: Contribution) -> None:
-    for table, counter in more.items():
-        into.setdefault(table, Counter()).update(counter)
-
-
 def _rows(counter: Counter, value_names: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
     """Group a table's (key, value name) deltas into one dict of values per key."""
     rows: dict[tuple, dict[str, int]] = {}
@@ -229,7 +227,7 @@ def rebuild(session: Session) -> None:
     total: Contribution = defaultdict(Counter)
     query = select(Activity).execution_options(yield_per=2000)
     for activity in session.scalars(query):
-        merge(total, contribution(Facts.of(activity)))
+        contribution(Facts.of(activity), into=total)
     apply(session, total)
 
 
@@ -247,7 +245,7 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
     """What the aggregates should hold for these activities, computed from scratch."""
     total: Contribution = defaultdict(Counter)
     for activity in activities:
-        merge(total, contribution(Facts.of(activity)))
+        contribution(Facts.of(activity), into=total)
     result = {}
     for model, _, value_names in TABLES:
         rows = _rows(total.get(model, Counter()), value_names)

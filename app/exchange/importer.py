@@ -508,7 +508,7 @@ def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, deta
                     "detail": detail,
                 }
             )
-            stats.merge(delta, stats.contribution(stats.Facts.of(activity)))
+            stats.contribution(stats.Facts.of(activity), into=delta)
         for target, payload in (
             (ActivityTheme.__table__, themes),
             (activity_other_missions, others),
