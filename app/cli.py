@@ -82,6 +82,17 @@ def demo(
     typer.echo(f"Added {added:,} synthetic activities in {time.perf_counter() - started:.1f} s.")
 
 
+@app.command("rebuild-aggregates")
+def rebuild_aggregates() -> None:
+    """Recount the dashboard aggregates from the activities (after changing rows by hand)."""
+    from app.dashboards.stats import rebuild
+    from app.db import unit_of_work
+
+    with unit_of_work() as session:
+        rebuild(session)
+    typer.echo("Dashboard aggregates recounted from the activities.")
+
+
 @app.command("create-user")
 def create_user(
     email: Annotated[str, typer.Option(help="Sign-in email.")],

@@ -1,10 +1,8 @@
-"""Turning form posts into schema objects, and errors into messages next to each field."""
+"""Turning validation errors into messages next to each form field."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from app.errors import ValidationFailed
 
@@ -26,8 +24,3 @@ def field_errors(exc: ValidationFailed | ValidationError) -> dict[str, str]:
         key = names[0] if names else "__all__"
         errors.setdefault(key, msg)
     return errors
-
-
-def parse(schema: type[BaseModel], data: dict[str, Any]) -> BaseModel:
-    """Validate a cleaned form dict with an API schema: the same rules as the API."""
-    return schema.model_validate(data)

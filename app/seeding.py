@@ -180,7 +180,7 @@ def _seed_activity(session: Session, rec: dict, provenance: Provenance, report: 
     resolved = activities.validate(session, values, loc_prefix=(key,))
     before = activities.snapshot(existing)
     before_facts = stats.Facts.of(existing)
-    activities._apply(existing, values, resolved)
+    activities.fill(existing, values, resolved)
     existing.status = Status.APPROVED.value
     existing.provenance = provenance.value
     after = activities.snapshot(existing)

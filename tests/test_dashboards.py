@@ -268,3 +268,31 @@ def test_review_queue_only_for_the_head_of_mission(client, client_as):
     assert queue["review_queue"][0]["id"] == created["id"]
     assert fp.get("/api/v1/missions/MKD/dashboard").json()["review_queue_total"] == 0
     assert "Weekly coordination with UNHCR" in client.get("/missions/MKD").text
+
+
+def test_rebuild_command_recounts_damaged_aggregates(engine, session, monkeypatch, db_url):
+    """`fieldlog rebuild-aggregates` repairs aggregates changed behind the app's back."""
+    from sqlalchemy import delete
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+    from app.config import get_settings
+    from app.dashboards.models import ActivityStat
+    from app.db import get_engine
+
+    session.execute(delete(ActivityStat))
+    session.commit()
+    assert stats.snapshot(session)["activity_stats"] == set()
+    session.rollback()  # end the read, so the next one sees the command's work
+    monkeypatch.setenv("FIELDLOG_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["rebuild-aggregates"])
+    finally:
+        get_engine().dispose()
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "recounted" in result.output
+    _assert_aggregates_match_recount(session)

@@ -166,8 +166,8 @@ def fields_of(model) -> dict[str, Any]:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _apply(activity: Activity, values: dict[str, Any], resolved: Resolved) -> None:
-    """Copy validated values onto the row."""
+def fill(activity, values: dict[str, Any], resolved: Resolved) -> None:
+    """Copy validated values onto a row (or a plain record: the importer builds those)."""
     start: PartialDate = values["start"]
     end: PartialDate | None = values.get("end")
     activity.mission = resolved.mission
@@ -228,7 +228,7 @@ def create(
         provenance=provenance.value,
         created_by_id=author_id,
     )
-    _apply(activity, values, resolved)
+    fill(activity, values, resolved)
     session.add(activity)
     session.flush()
     stats.record_change(session, None, stats.Facts.of(activity))
@@ -301,7 +301,7 @@ def update(
     resolved = validate(session, values)
     if actor is not None and not policy.can_create_for(actor, resolved.mission.id):
         raise Forbidden("A record cannot be moved to another mission.")
-    _apply(activity, values, resolved)
+    fill(activity, values, resolved)
     # Touch the row itself so the version moves even when only links changed.
     activity.updated_at = utcnow()
     session.flush()

@@ -463,7 +463,7 @@ def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, deta
         batch = rows[start : start + BATCH]
         built = []
         for item in batch:
-            # A plain record, not an ORM object: the service's own _apply fills it (so the
+            # A plain record, not an ORM object: the service's own fill() sets it (so the
             # columns get exactly the values a created activity gets), without the cost
             # of attribute instrumentation on 100,000 objects.
             activity = SimpleNamespace(
@@ -477,7 +477,7 @@ def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, deta
                 updated_at=now,
                 version=1,
             )
-            activities._apply(activity, item.values, item.resolved)
+            activities.fill(activity, item.values, item.resolved)
             activity.themes = list(dict.fromkeys(activity.themes))
             activity.mission_id = item.resolved.mission.id
             activity.project_id = item.resolved.project.id if item.resolved.project else None
