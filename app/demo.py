@@ -122,7 +122,7 @@ def generate(
     while done < count:
         size = min(BATCH, count - done)
         rows, themes, joint, located = [], [], [], []
-        delta: stats.Contribution = {}
+        tally = stats.Tally()
         for _ in range(size):
             code = pick_mission()
             mission_id = missions[code]
@@ -159,7 +159,7 @@ def generate(
             row["is_joint"] = bool(others)
             if location_id is not None and activity_type in LOCATED_TYPES:
                 located.append({"activity_id": next_id, "location_id": location_id})
-            stats.contribution(_facts(row, chosen, others, location_id), into=delta)
+            tally.add(_facts(row, chosen, others, location_id))
             next_id += 1
         with unit_of_work(engine) as session:
             session.execute(insert(Activity.__table__), rows)
@@ -168,7 +168,7 @@ def generate(
                 session.execute(insert(activity_other_missions), joint)
             if located:
                 session.execute(insert(activity_locations), located)
-            stats.apply(session, delta)
+            stats.apply(session, tally.contribution())
         done += size
         if progress:
             progress(done)

@@ -121,6 +121,24 @@ def test_every_bad_cell_is_reported(client_as, session):
     assert values["locations"] == "atlantis"
 
 
+def test_rows_like_good_ones_but_for_one_checked_field_are_still_refused(client_as, session):
+    """The importer validates each distinct row shape once; a training-only field on a
+    visit, or an end before the start, must not borrow an earlier look-alike's verdict."""
+    before = _count(session)
+    rows = _rows(12)
+    rows[5]["participants_total"] = "12"
+    rows[7]["end"] = "2015"
+    rows[9]["participants_women"] = "3"
+    response = _post(client_as("fp.mkd"), _csv(rows))
+    assert response.status_code == 422, response.text
+    found = {(e["row"], e["column"]) for e in response.json()["detail"]}
+    assert (7, "participants_total") in found
+    assert (9, "end") in found
+    assert (11, "participants_women") in found
+    assert {row for row, _ in found} == {7, 9, 11}
+    assert _count(session) == before
+
+
 def test_good_file_lands_whole_with_audit_and_reimport_is_a_noop(client_as, session):
     before = _count(session)
     audits = session.scalar(select(func.count(AuditEntry.id)))

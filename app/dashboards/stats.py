@@ -100,73 +100,119 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def contribution(facts: Facts | None, *, into: Contribution | None = None) -> Contribution:
-    """Every aggregate row this activity adds to, with how much; added to `into` when given
-    (bulk loads sum many activities without building a Counter for each)."""
-    result: Contribution = into if into is not None else defaultdict(Counter)
-    for model in (ActivityStat, TrainingStat, VisitStat):
-        result.setdefault(model, Counter())
-    if facts is None:
+class Tally:
+    """Many activities' contributions, summed by *shape* before they are expanded.
+
+    An activity's rows in activity_stats depend only on its shape (missions, type,
+    area, dimension, status, themes and month); a bulk load adds each activity to its
+    shape's running figures and expands every distinct shape into its rows once, so
+    100,000 imported rows cost about as much as the few hundred shapes they fall into.
+    """
+
+    def __init__(self) -> None:
+        # shape -> [n, trained, women, split, alerts]
+        self.shapes: dict[tuple, list[int]] = {}
+        self.training: Counter = Counter()
+        self.visits: Counter = Counter()
+
+    def add(self, facts: Facts) -> None:
+        is_training = facts.type == "training"
+        trained = (facts.participants_total or 0) if is_training else 0
+        women = (facts.participants_women or 0) if is_training else 0
+        split = trained if is_training and facts.participants_women is not None else 0
+        alert = int(
+            facts.type == "monitoring_visit"
+            and facts.alert_level in OPEN_ALERT_LEVELS
+            and not facts.alert_closed
+        )
+        month = month_of(facts.start_date)
+        shape = (
+            facts.mission_id,
+            facts.other_mission_ids,
+            facts.type,
+            facts.response_area,
+            facts.dimension,
+            facts.status,
+            facts.themes,
+            month,
+        )
+        figures = self.shapes.get(shape)
+        if figures is None:
+            self.shapes[shape] = [1, trained, women, split, alert]
+        else:
+            figures[0] += 1
+            figures[1] += trained
+            figures[2] += women
+            figures[3] += split
+            figures[4] += alert
+        status = facts.status
+        if is_training:
+            key = (facts.mission_id, month, facts.target_group or "")
+            self.training[(key, f"n_{status}")] += 1
+            if trained:
+                self.training[(key, f"trained_{status}")] += trained
+            if women:
+                self.training[(key, f"women_{status}")] += women
+        if facts.type == "monitoring_visit":
+            week = week_of(facts.start_date)
+            for location_id in facts.location_ids:
+                self.visits[((facts.mission_id, week, location_id), f"n_{status}")] += 1
+
+    def contribution(self, into: Contribution | None = None) -> Contribution:
+        """Every aggregate row the tallied activities add to, with how much."""
+        result: Contribution = into if into is not None else defaultdict(Counter)
+        for model in (ActivityStat, TrainingStat, VisitStat):
+            result.setdefault(model, Counter())
+        stats = result[ActivityStat]
+        for shape, (n, trained, women, split, alerts) in self.shapes.items():
+            lead_id, other_ids, type_, area, dimension, status, themes, month = shape
+            periods = (("month", month), ("year", month.replace(month=1)))
+            levels = (
+                ("fine", type_, area, dimension),
+                ("area", ALL, area, ALL),
+                ("type", type_, ALL, ALL),
+                ("all", ALL, ALL, ALL),
+            )
+            lead_values = {
+                f"n_{status}": n,
+                f"trained_{status}": trained,
+                f"women_{status}": women,
+                f"split_{status}": split,
+                f"alerts_{status}": alerts,
+            }
+            # A joint activity counts for each mission involved; the people it
+            # trained count once, for the lead mission.
+            other_values = {f"n_{status}": n, f"alerts_{status}": alerts}
+            involved = [(lead_id, lead_values)] + [(m, other_values) for m in other_ids]
+            for mission_id, values in involved:
+                for grain, period in periods:
+                    for theme in ("", *themes):
+                        for level, level_type, level_area, level_dimension in levels:
+                            key = (
+                                grain,
+                                level,
+                                theme,
+                                mission_id,
+                                period,
+                                lead_id,
+                                level_type,
+                                level_area,
+                                level_dimension,
+                            )
+                            for name, value in values.items():
+                                if value:
+                                    stats[(key, name)] += value
+        result[TrainingStat].update(self.training)
+        result[VisitStat].update(self.visits)
         return result
-    is_training = facts.type == "training"
-    trained = (facts.participants_total or 0) if is_training else 0
-    women = (facts.participants_women or 0) if is_training else 0
-    split = trained if is_training and facts.participants_women is not None else 0
-    alert = int(
-        facts.type == "monitoring_visit"
-        and facts.alert_level in OPEN_ALERT_LEVELS
-        and not facts.alert_closed
-    )
-    periods = (
-        ("month", month_of(facts.start_date)),
-        ("year", facts.start_date.replace(month=1, day=1)),
-    )
-    involved = [(facts.mission_id, True)] + [(m, False) for m in facts.other_mission_ids]
-    status = facts.status
-    levels = (
-        ("fine", facts.type, facts.response_area, facts.dimension),
-        ("area", ALL, facts.response_area, ALL),
-        ("type", facts.type, ALL, ALL),
-        ("all", ALL, ALL, ALL),
-    )
-    stats = result[ActivityStat]
-    for mission_id, lead in involved:
-        values = {
-            f"n_{status}": 1,
-            f"trained_{status}": trained if lead else 0,
-            f"women_{status}": women if lead else 0,
-            f"split_{status}": split if lead else 0,
-            f"alerts_{status}": alert,
-        }
-        for grain, period in periods:
-            for theme in ("", *facts.themes):
-                for level, type_, area, dimension in levels:
-                    key = (
-                        grain,
-                        level,
-                        theme,
-                        mission_id,
-                        period,
-                        facts.mission_id,
-                        type_,
-                        area,
-                        dimension,
-                    )
-                    for name, value in values.items():
-                        if value:
-                            stats[(key, name)] += value
-    if is_training:
-        key = (facts.mission_id, month_of(facts.start_date), facts.target_group or "")
-        result[TrainingStat][(key, f"n_{status}")] += 1
-        if trained:
-            result[TrainingStat][(key, f"trained_{status}")] += trained
-        if women:
-            result[TrainingStat][(key, f"women_{status}")] += women
-    if facts.type == "monitoring_visit":
-        for location_id in facts.location_ids:
-            key = (facts.mission_id, week_of(facts.start_date), location_id)
-            result[VisitStat][(key, f"n_{status}")] += 1
-    return result
+
+
+def contribution(facts: Facts | None, *, into: Contribution | None = None) -> Contribution:
+    """Every aggregate row this activity adds to, with how much; added to `into` when given."""
+    tally = Tally()
+    if facts is not None:
+        tally.add(facts)
+    return tally.contribution(into)
 
 
 def difference(before: Facts | None, after: Facts | None) -> Contribution:
@@ -224,11 +270,11 @@ def rebuild(session: Session) -> None:
 
     for model, _, _ in TABLES:
         session.execute(delete(model))
-    total: Contribution = defaultdict(Counter)
+    tally = Tally()
     query = select(Activity).execution_options(yield_per=2000)
     for activity in session.scalars(query):
-        contribution(Facts.of(activity), into=total)
-    apply(session, total)
+        tally.add(Facts.of(activity))
+    apply(session, tally.contribution())
 
 
 def snapshot(session: Session) -> dict[str, set[tuple[Any, ...]]]:
@@ -243,9 +289,10 @@ def snapshot(session: Session) -> dict[str, set[tuple[Any, ...]]]:
 
 def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
     """What the aggregates should hold for these activities, computed from scratch."""
-    total: Contribution = defaultdict(Counter)
+    tally = Tally()
     for activity in activities:
-        contribution(Facts.of(activity), into=total)
+        tally.add(Facts.of(activity))
+    total = tally.contribution()
     result = {}
     for model, _, value_names in TABLES:
         rows = _rows(total.get(model, Counter()), value_names)
