@@ -92,3 +92,54 @@ def test_stepping_down_and_up_keeps_the_data_and_refills_the_aggregates(backend)
         )
     engine.dispose()
     backend.drop(url)
+
+
+def _audit_triggers(engine) -> set[str]:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = (
+                "SELECT tgname FROM pg_trigger "
+                "WHERE tgrelid = 'audit_entries'::regclass AND NOT tgisinternal"
+            )
+        return set(conn.execute(text(query)).scalars())
+
+
+def test_the_database_holds_every_check_the_models_declare(backend):
+    """Migration 0004 rebuilt nine tables on SQLite to rewrite their vocabulary checks:
+    every CHECK must survive by name (and, on SQLite, word for word), and the audit
+    trail must stay append-only, after an upgrade and after a downgrade and upgrade."""
+    from sqlalchemy import CheckConstraint
+
+    import app.models  # noqa: F401
+
+    url = backend.new_url()
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    expected_triggers = _audit_triggers(engine)
+    engine.dispose()
+    assert len(expected_triggers) == 2
+    command.downgrade(config, "0003")
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    assert _audit_triggers(engine) == expected_triggers
+    found = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        declared = {
+            str(c.name): " ".join(str(c.sqltext).split())
+            for c in table.constraints
+            if isinstance(c, CheckConstraint)
+        }
+        stored = {
+            c["name"]: " ".join(c["sqltext"].split())
+            for c in found.get_check_constraints(table.name)
+        }
+        assert set(stored) == set(declared), table.name
+        if engine.dialect.name == "sqlite":
+            assert stored == declared, table.name
+    engine.dispose()
+    backend.drop(url)

@@ -119,10 +119,7 @@ class Activity(Base):
         enum_check("status", Status.values()),
         enum_check("provenance", Provenance.values()),
         precision_check("start_precision"),
-        CheckConstraint(
-            "end_precision IS NULL OR end_precision IN ('day', 'month', 'quarter', 'year')",
-            name="end_precision_valid",
-        ),
+        precision_check("end_precision"),
         CheckConstraint(
             "(end_date IS NULL) = (end_precision IS NULL)", name="end_date_with_precision"
         ),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -141,8 +140,3 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
         rows.pop()
     return Table(header, rows, "xlsx")
 
-
-def iter_nonblank(rows) -> Iterator[tuple[int, list]]:
-    for number, cells in rows:
-        if any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in cells):
-            yield number, cells

@@ -80,10 +80,7 @@ class FocalPointAppointment(Base):
     __table_args__ = (
         enum_check("area", FocalPointArea.values()),
         precision_check("start_precision"),
-        CheckConstraint(
-            "end_precision IS NULL OR end_precision IN ('day', 'month', 'quarter', 'year')",
-            name="end_precision_valid",
-        ),
+        precision_check("end_precision"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
     )
 
@@ -108,14 +105,8 @@ class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
         enum_check("funding", Funding.values()),
-        CheckConstraint(
-            "start_precision IS NULL OR start_precision IN ('day', 'month', 'quarter', 'year')",
-            name="start_precision_valid",
-        ),
-        CheckConstraint(
-            "end_precision IS NULL OR end_precision IN ('day', 'month', 'quarter', 'year')",
-            name="end_precision_valid",
-        ),
+        precision_check("start_precision"),
+        precision_check("end_precision"),
         CheckConstraint(
             "end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
             name="end_after_start",
