@@ -139,4 +139,3 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
     while rows and all(v in (None, "") for v in rows[-1][1]):
         rows.pop()
     return Table(header, rows, "xlsx")
-
