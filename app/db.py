@@ -8,12 +8,14 @@ there first, whatever the busy timeout; an immediate one waits its turn.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Column, Engine, MetaData, Table, create_engine, event, insert, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.config import get_settings
@@ -91,6 +93,61 @@ def unit_of_work(engine: Engine | None = None, *, write: bool = True) -> Iterato
         raise
     finally:
         session.close()
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows (all with the same keys) in the session's transaction: bulk loads.
+
+    On PostgreSQL this is COPY. An executemany INSERT costs the server a bind and an
+    execute per row (about 0.35 ms an activity, 35 s for 100,000); COPY checks the
+    same constraints, foreign keys and triggers in a tenth of the time. Elsewhere it
+    is one executemany INSERT.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    import psycopg
+
+    names = list(rows[0])
+    converters = [_copy_converter(table.c[name]) for name in names]
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    driver = session.connection().connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        row[name] if convert is None else convert(row[name])
+                        for name, convert in zip(names, converters, strict=True)
+                    ]
+                )
+    except psycopg.IntegrityError as exc:  # as an INSERT's would be, for the same handlers
+        raise IntegrityError(statement, None, exc) from exc
+
+
+def _copy_converter(column: Column) -> Callable[[Any], Any] | None:
+    """What COPY needs in place of a Python value, where psycopg's own adaptation differs
+    from what an INSERT through SQLAlchemy stores (JSON, whose None may mean JSON null)."""
+    if not isinstance(column.type, JSON):
+        return None
+    from psycopg.types.json import Json
+
+    sql_null = column.type.none_as_null
+    return lambda value: None if value is None and sql_null else Json(value)
+
+
+def refresh_statistics(session: Session, tables: Sequence[str]) -> None:
+    """After a bulk load on PostgreSQL, ANALYZE the tables it grew.
+
+    Until autovacuum gets round to it, the planner believes the tables are as small
+    as before, and a connection's cached generic plans keep their sequential scans:
+    re-importing 100,000 rows then took minutes instead of seconds.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

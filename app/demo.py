@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, select, text
 
 from app.activities.models import (
     Activity,
@@ -21,7 +21,7 @@ from app.activities.models import (
     activity_other_missions,
 )
 from app.dashboards import stats
-from app.db import unit_of_work
+from app.db import insert_rows, unit_of_work
 from app.missions.models import Location, Mission
 from app.models_common import utcnow
 from app.vocab import ALL_TYPE_FIELDS, AlertLevel, Finding, TargetGroup
@@ -162,12 +162,10 @@ def generate(
             tally.add(_facts(row, chosen, others, location_id))
             next_id += 1
         with unit_of_work(engine) as session:
-            session.execute(insert(Activity.__table__), rows)
-            session.execute(insert(ActivityTheme.__table__), themes)
-            if joint:
-                session.execute(insert(activity_other_missions), joint)
-            if located:
-                session.execute(insert(activity_locations), located)
+            insert_rows(session, Activity.__table__, rows)
+            insert_rows(session, ActivityTheme.__table__, themes)
+            insert_rows(session, activity_other_missions, joint)
+            insert_rows(session, activity_locations, located)
             stats.apply(session, tally.contribution())
         done += size
         if progress:

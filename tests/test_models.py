@@ -13,6 +13,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
+from app.audit.models import AuditEntry
+from app.db import insert_rows
 from app.missions.models import FocalPointAppointment, Location, Mission
 
 ACTIVITIES = Activity.__table__
@@ -237,3 +239,52 @@ def test_the_database_refuses_bad_reference_rows(session):
         ],
         lambda table, values: session.execute(insert(table).values(**values)),
     )
+
+
+def test_bulk_insert_stores_what_an_insert_stores(session):
+    """db.insert_rows (COPY on PostgreSQL) against a plain INSERT: the same values, and
+    the same SQL NULL or JSON null in JSON columns (findings keeps SQL NULL, an audit
+    entry's empty `before` is JSON null)."""
+    rows = [
+        activity_row(session, external_id="plain-0", findings=["understaffing"]),
+        activity_row(session, external_id="plain-1", findings=None, team_size=None),
+    ]
+    session.execute(insert(ACTIVITIES), rows)
+    insert_rows(session, ACTIVITIES, [dict(r, external_id=f"bulk-{n}") for n, r in enumerate(rows)])
+    audit = {
+        "at": datetime(2016, 3, 1, 12, 0, 0, 123456),
+        "user_id": None,
+        "action": "create",
+        "entity": "activity",
+        "before": None,
+        "after": {"title": "Raw row", "themes": ["asylum"], "start": "2016-03"},
+    }
+    session.execute(insert(AuditEntry.__table__), [dict(audit, entity_id=1, detail="plain")])
+    insert_rows(session, AuditEntry.__table__, [dict(audit, entity_id=1, detail="bulk")])
+
+    def stored(prefix: str) -> list[tuple]:
+        columns = [c for c in ACTIVITIES.columns if c.name not in ("id", "external_id")]
+        query = select(*columns, Activity.findings.is_(None)).where(
+            Activity.external_id.like(f"{prefix}-%")
+        )
+        return [tuple(row) for row in session.execute(query.order_by(Activity.external_id))]
+
+    assert stored("plain") == stored("bulk")
+    assert stored("bulk")[1][-1] is True  # SQL NULL, as the CHECKs on other types require
+
+    def entry(detail: str) -> tuple:
+        query = select(
+            AuditEntry.at, AuditEntry.before.is_(None), AuditEntry.after, AuditEntry.user_id
+        ).where(AuditEntry.detail == detail)
+        return tuple(session.execute(query).one())
+
+    assert entry("plain") == entry("bulk")
+
+
+def test_bulk_insert_is_refused_like_an_insert(session):
+    insert_activity(session, external_id="taken")
+    with pytest.raises(IntegrityError):
+        insert_rows(session, ACTIVITIES, [activity_row(session, external_id="taken")])
+    session.rollback()
+    with pytest.raises(IntegrityError):
+        insert_rows(session, ACTIVITIES, [activity_row(session, status="lost")])

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.accounts import policy
@@ -39,6 +39,7 @@ from app.activities.models import (
 from app.activities.schemas import ActivityCreate
 from app.audit.models import AuditEntry
 from app.dashboards import stats
+from app.db import insert_rows, refresh_statistics
 from app.errors import ValidationFailed
 from app.exchange import columns as cols
 from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused, read_table
@@ -47,6 +48,7 @@ from app.models_common import utcnow
 from app.vocab import ALL_TYPE_FIELDS, Provenance, Status
 
 BATCH = 2_000
+ANALYZE_AFTER = 1_000  # rows; a smaller import leaves the planner's picture about right
 NEUTRALISED = ("'=", "'+", "'-", "'@")
 
 
@@ -507,7 +509,7 @@ def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, deta
         ids = _reserve_ids(session, len(dicts))
         for row, new_id in zip(dicts, ids, strict=True):
             row["id"] = new_id
-        session.execute(insert(table), dicts)
+        insert_rows(session, table, dicts)
         themes, others, located, partnered, audits = [], [], [], [], []
         for activity, new_id in zip(built, ids, strict=True):
             activity.id = new_id
@@ -537,8 +539,7 @@ def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, deta
             (activity_partners, partnered),
             (AuditEntry.__table__, audits),
         ):
-            if payload:
-                session.execute(insert(target), payload)
+            insert_rows(session, target, payload)
     stats.apply(session, tally.contribution())
 
 
@@ -626,5 +627,9 @@ def _import(
             detail=f"imported from {filename or 'a file'}"[:500],
         )
         session.flush()
+        if len(new) >= ANALYZE_AFTER:
+            grown = [Activity.__table__, ActivityTheme.__table__, AuditEntry.__table__]
+            grown += [activity_other_missions, activity_locations, activity_partners]
+            refresh_statistics(session, [table.name for table in grown])
     result.created = len(new)
     return result
