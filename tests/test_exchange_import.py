@@ -278,3 +278,25 @@ def test_template_downloads(client_as):
         "/api/v1/imports", files={"file": ("t.xlsx", response.content, "application/octet-stream")}
     )
     assert result.status_code == 422 and "no activities" in result.json()["detail"][0]["msg"]
+
+
+def test_a_large_import_refreshes_postgresql_planner_statistics(engine):
+    """After 1,000 rows or more, the import ANALYZEs what it grew: until then PostgreSQL
+    plans (and keeps cached plans) as if the tables were as small as before."""
+    from sqlalchemy import text
+
+    session = session_factory(engine, write=True)()
+    try:
+        result = import_file(
+            session, _csv(_rows(1200, "stats")), mission=get_by_code(session, "MKD")
+        )
+        assert result.created == 1200
+        stored = session.scalar(select(func.count(Activity.id)))
+        if engine.dialect.name == "postgresql":
+            estimate = session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'activities'")
+            )
+            assert estimate == stored
+    finally:
+        session.rollback()
+        session.close()
