@@ -300,3 +300,41 @@ def test_a_large_import_refreshes_postgresql_planner_statistics(engine):
     finally:
         session.rollback()
         session.close()
+
+
+def test_both_xlsx_readers_see_the_same_cells():
+    """Workbooks without formulas are read by calamine, those with formulas by openpyxl
+    (to name each formula cell): both must give the importer the same values."""
+    from datetime import date, datetime
+
+    from app.exchange import reading
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Activities"
+    sheet.append(["external_id", "start", "team_size", "overnight", "title", None, "summary"])
+    sheet.append(["a-1", date(2016, 3, 2), 3, True, "Visit", None, "Čakovec – Preševo"])
+    sheet.append(["a-2", datetime(2016, 3, 2, 9, 30), 2.5, False, None, None, 12345678901])
+    sheet.append([None, None, None, None, None, None, None])
+    sheet.append(["a-3", "2016-Q1", "4", "yes", "Meeting", None, ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    assert not reading._has_formulas(data)
+
+    def cells(table):
+        return [(n, [None if v == "" else v for v in row]) for n, row in table.rows]
+
+    fast = reading._read_xlsx(data, 100)
+    careful = reading._read_xlsx_with_formulas(data, 100)
+    assert (
+        fast.header[:5]
+        == careful.header[:5]
+        == ["external_id", "start", "team_size", "overnight", "title"]
+    )
+    assert cells(fast) == cells(careful)
+    assert cells(fast)[0][1][1] == "2016-03-02"
+    sheet["B2"] = "=TODAY()"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert reading._has_formulas(buffer.getvalue())

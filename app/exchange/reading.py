@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -93,7 +94,67 @@ def _cell(value):
     return value
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the workbook holds a formula (an <f> element)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(
+                _FORMULA.search(archive.read(name))
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, RuntimeError):
+        return False  # the reader below refuses the file with its own message
+
+
 def _read_xlsx(data: bytes, max_rows: int) -> Table:
+    """Read with calamine (a Rust reader, about ten times faster than openpyxl) unless a
+    worksheet holds formulas: calamine gives only their results, and a formula must be
+    refused cell by cell, so such a workbook is read with openpyxl."""
+    if _has_formulas(data):
+        return _read_xlsx_with_formulas(data, max_rows)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = workbook.sheet_names
+        sheet = workbook.get_sheet_by_name(SHEET_NAME if SHEET_NAME in names else names[0])
+        if sheet.total_height - 1 > max_rows + 1000:
+            raise _too_many(max_rows)
+        grid = sheet.to_python(skip_empty_area=False)
+    except FileRefused:
+        raise
+    except Exception as exc:  # calamine raises several kinds on damaged files
+        raise FileRefused(
+            "The file could not be opened as an Excel workbook (.xlsx): it may be damaged "
+            "or of another kind. Save it again from Excel, or as CSV UTF-8."
+        ) from exc
+    return _table_from_rows(enumerate(grid, start=1), max_rows)
+
+
+def _table_from_rows(numbered, max_rows: int) -> Table:
+    header = None
+    rows: list[tuple[int, list]] = []
+    for number, values in numbered:
+        if header is None:
+            header = ["" if v is None else str(v) for v in values]
+            continue
+        if len(rows) >= max_rows:
+            if any(v not in (None, "") for v in values):
+                raise _too_many(max_rows)
+            continue
+        rows.append((number, [_cell(v) for v in values]))
+    if header is None:
+        raise FileRefused("The workbook's first sheet is empty.")
+    while rows and all(v in (None, "") for v in rows[-1][1]):
+        rows.pop()
+    return Table(header, rows, "xlsx")
+
+
+def _read_xlsx_with_formulas(data: bytes, max_rows: int) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -114,17 +175,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
         dims = sheet.max_row
         if dims is not None and dims - 1 > max_rows + 1000:
             raise _too_many(max_rows)
-        header = None
-        rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if header is None:
-                header = ["" if v is None else str(v) for v in values]
-                continue
-            if len(rows) >= max_rows:
-                if any(v not in (None, "") for v in values):
-                    raise _too_many(max_rows)
-                continue
-            rows.append((number, [_cell(v) for v in values]))
+        return _table_from_rows(enumerate(sheet.iter_rows(values_only=True), start=1), max_rows)
     except FileRefused:
         raise
     except Exception as exc:
@@ -134,8 +185,3 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
         ) from exc
     finally:
         workbook.close()
-    if header is None:
-        raise FileRefused("The workbook's first sheet is empty.")
-    while rows and all(v in (None, "") for v in rows[-1][1]):
-        rows.pop()
-    return Table(header, rows, "xlsx")
