@@ -338,3 +338,49 @@ def test_both_xlsx_readers_see_the_same_cells():
     buffer = io.BytesIO()
     workbook.save(buffer)
     assert reading._has_formulas(buffer.getvalue())
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(engine, monkeypatch):
+    """Reading unpacks the workbook; one that would unpack beyond the limit (a "zip bomb")
+    is refused before anything is unpacked. The limit is lowered so a small file shows it."""
+    from app.exchange import reading
+
+    data = _xlsx(_rows(20))
+    monkeypatch.setattr(reading, "MAX_UNPACKED", 10_000)
+    session = session_factory(engine, write=True)()
+    try:
+        result = import_file(
+            session, data, filename="big.xlsx", mission=get_by_code(session, "MKD")
+        )
+        assert result.refused and "unpacks to" in result.refused
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_formula_scan_finds_a_tag_across_the_chunk_boundary():
+    from app.exchange import reading
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (1_048_576 - 2) + b"<f>1+1</f>")
+        archive.writestr("xl/worksheets/sheet2.xml", b"<c><formula1>a</formula1><v>1</v></c>")
+    assert reading._has_formulas(buffer.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet2.xml", b"<c><formula1>a</formula1><v>1</v></c>")
+    assert not reading._has_formulas(buffer.getvalue())
+
+
+def test_an_import_leaves_the_garbage_collector_on(engine):
+    import gc
+
+    session = session_factory(engine, write=True)()
+    try:
+        import_file(session, _csv(_rows(3, "gc")), mission=get_by_code(session, "MKD"))
+        assert gc.isenabled()
+        import_file(session, b"not,a,template\n1,2,3\n", mission=get_by_code(session, "MKD"))
+        assert gc.isenabled()
+    finally:
+        session.rollback()
+        session.close()

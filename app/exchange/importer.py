@@ -561,6 +561,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_cyclic_gc_paused()
 def import_file(
     session: Session,
     data: bytes,
@@ -577,28 +578,6 @@ def import_file(
     the system (actor None) may pass None to take each row's mission column, and
     its rows keep the status column if there is one (a restore from an export).
     """
-    with _cyclic_gc_paused():
-        return _import(
-            session,
-            data,
-            filename=filename,
-            mission=mission,
-            actor=actor,
-            max_bytes=max_bytes,
-            max_rows=max_rows,
-        )
-
-
-def _import(
-    session: Session,
-    data: bytes,
-    *,
-    filename: str,
-    mission: Mission | None,
-    actor,
-    max_bytes: int,
-    max_rows: int,
-) -> ImportResult:
     result = ImportResult(mission=mission.code if mission else None)
     if actor is not None and (mission is None or not policy.can_create_for(actor, mission.id)):
         own = actor.mission.code if actor.mission else "none"

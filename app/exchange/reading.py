@@ -95,19 +95,41 @@ def _cell(value):
 
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+MAX_UNPACKED = 25 * MAX_BYTES  # a full 100,000-row template unpacks to about 400 MB
 
 
 def _has_formulas(data: bytes) -> bool:
-    """Whether any worksheet of the workbook holds a formula (an <f> element)."""
+    """Whether any worksheet holds a formula (an <f> element); refuses a workbook that
+    would unpack to more than MAX_UNPACKED (a "zip bomb" would fill the memory)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return any(
-                _FORMULA.search(archive.read(name))
-                for name in archive.namelist()
-                if name.startswith("xl/worksheets/") and name.endswith(".xml")
-            )
+            infos = archive.infolist()
+            unpacked = sum(info.file_size for info in infos)
+            if unpacked > MAX_UNPACKED:
+                raise FileRefused(
+                    f"The workbook unpacks to {unpacked / 1_048_576:,.0f} MB, more than "
+                    f"{MAX_UNPACKED // 1_048_576} MB: it is damaged or not a plain "
+                    "spreadsheet. Save it again from Excel, or as CSV UTF-8."
+                )
+            sheets = [
+                info
+                for info in infos
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+            ]
+            return any(_mentions_formula(archive, info) for info in sheets)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, RuntimeError):
-        return False  # the reader below refuses the file with its own message
+        return False  # the reader refuses the file with its own message
+
+
+def _mentions_formula(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Scan one worksheet's XML a megabyte at a time (a tag may straddle two chunks)."""
+    tail = b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(1_048_576):
+            if _FORMULA.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def _read_xlsx(data: bytes, max_rows: int) -> Table:
