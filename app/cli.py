@@ -85,7 +85,7 @@ def demo(
 @app.command("rebuild-aggregates")
 def rebuild_aggregates() -> None:
     """Recount the dashboard aggregates from the activities (after changing rows by hand)."""
-    from app.dashboards.stats import rebuild
+    from app.activities.aggregates import rebuild
     from app.db import unit_of_work
 
     with unit_of_work() as session:

@@ -14,13 +14,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, func, select, text
 
+from app.activities import aggregates as stats
 from app.activities.models import (
     Activity,
     ActivityTheme,
     activity_locations,
     activity_other_missions,
 )
-from app.dashboards import stats
 from app.db import insert_rows, unit_of_work
 from app.missions.models import Location, Mission
 from app.models_common import utcnow

@@ -1,9 +1,9 @@
 """Import every model so Base.metadata knows the whole schema (for Alembic and tests)."""
 
 from app.accounts.models import ApiToken, LoginFailure, User, UserSession
+from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitStat
 from app.activities.models import Activity, ActivityTheme
 from app.audit.models import AuditEntry
-from app.dashboards.models import ActivityStat, TrainingStat, VisitStat
 from app.db import Base
 from app.missions.models import (
     Development,

@@ -16,11 +16,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.activities import aggregates as stats
 from app.activities import service as activities
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
 from app.audit import service as audit
-from app.dashboards import stats
 from app.missions.models import (
     Development,
     FocalPointAppointment,

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from app.accounts.deps import Viewer
 from app.accounts.models import User
+from app.activities import aggregates as stats
 from app.activities.models import Activity
-from app.dashboards import service, stats
+from app.dashboards import service
 from app.dashboards.periods import split
 from app.dashboards.schemas import Period
 from app.demo import generate
@@ -275,9 +276,9 @@ def test_rebuild_command_recounts_damaged_aggregates(engine, session, monkeypatc
     from sqlalchemy import delete
     from typer.testing import CliRunner
 
+    from app.activities.aggregate_models import ActivityStat
     from app.cli import app as cli
     from app.config import get_settings
-    from app.dashboards.models import ActivityStat
     from app.db import get_engine
 
     session.execute(delete(ActivityStat))

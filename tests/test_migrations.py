@@ -52,8 +52,8 @@ def test_stepping_down_and_up_keeps_the_data_and_refills_the_aggregates(backend)
     from sqlalchemy import func, select, text
 
     import app.models  # noqa: F401
+    from app.activities import aggregates as stats
     from app.activities.models import Activity
-    from app.dashboards import stats
     from app.db import unit_of_work
     from app.demo import generate
     from app.seeding import seed

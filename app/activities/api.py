@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from app.accounts import policy
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn
-from app.activities import service, workflow
+from app.activities import policy, service, workflow
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
 from app.audit import service as audit
 from app.config import get_settings

@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts import policy
 from app.accounts.models import User
+from app.activities import aggregates as stats
+from app.activities import policy
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
 from app.activities.schemas import ActivityCreate, ActivityRead, ActivityUpdate
 from app.audit import service as audit
-from app.dashboards import stats
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.missions.models import Location, Mission, Partner, Project
 from app.missions.service import by_code

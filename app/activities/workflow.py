@@ -8,12 +8,12 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from app.accounts import policy
 from app.accounts.models import User
+from app.activities import aggregates as stats
+from app.activities import policy
 from app.activities.models import Activity
 from app.activities.service import ENTITY, check_version
 from app.audit import service as audit
-from app.dashboards import stats
 from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from app.models_common import utcnow
 from app.vocab import Status

@@ -2,9 +2,9 @@
 
 A mission's figures count every activity it leads or takes part in, so a joint
 visit shows on both missions; people trained count once, for the lead mission.
-Everything is filtered by what the reader may see (app/accounts/policy.py).
+Everything is filtered by what the reader may see (app/activities/policy.py).
 
-Counts come from the aggregates (app/dashboards/stats.py) for whole years and
+Counts come from the aggregates (app/activities/aggregates.py) for whole years and
 months, and from the raw activities only for the days left at the ends of the
 period (app/dashboards/periods.py), so the cost does not grow with the data.
 """
@@ -17,10 +17,11 @@ from datetime import date, timedelta
 from sqlalchemy import String, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts import policy
+from app.activities import policy
+from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitStat
+from app.activities.aggregates import OPEN_ALERT_LEVELS, week_of
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
 from app.dashboards import periods
-from app.dashboards.models import ActivityStat, TrainingStat, VisitStat
 from app.dashboards.schemas import (
     ActivityLine,
     CompareRow,
@@ -36,7 +37,6 @@ from app.dashboards.schemas import (
     TimelineItem,
     TrainingGroup,
 )
-from app.dashboards.stats import OPEN_ALERT_LEVELS, week_of
 from app.missions import service as missions
 from app.missions.models import Location, Mission
 from app.partial_dates import PartialDate

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from app.accounts import policy
 from app.accounts.deps import MissionStaff, SignedIn
+from app.activities import policy
 from app.activities.service import ActivityFilters
 from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
 from app.exchange import exporter, importer

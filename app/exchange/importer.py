@@ -27,7 +27,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.accounts import policy
+from app.activities import aggregates as stats
+from app.activities import policy
 from app.activities import service as activities
 from app.activities.models import (
     Activity,
@@ -38,7 +39,6 @@ from app.activities.models import (
 )
 from app.activities.schemas import ActivityCreate
 from app.audit.models import AuditEntry
-from app.dashboards import stats
 from app.db import insert_rows, refresh_statistics
 from app.errors import ValidationFailed
 from app.exchange import columns as cols

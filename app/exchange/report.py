@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts import policy
+from app.activities import policy
 from app.activities.models import Activity
 from app.activities.service import involving
 from app.dashboards import service as dashboards

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.dashboards.models import ALL, STATUSES, ActivityStat, TrainingStat, VisitStat
+from app.activities.aggregate_models import ALL, STATUSES, ActivityStat, TrainingStat, VisitStat
 
 
 def _columns(*figures: str) -> tuple[str, ...]:

@@ -1,0 +1,106 @@
+"""Record-level rules about activities: who may see, create, edit, delete, submit and review
+one record, and the same visibility as SQL for lists, exports and the aggregates.
+
+Route-level rules (who may call a route at all) and the roles are in
+`app/accounts/policy.py`; these sit with the records they are about.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case, false, literal, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.accounts.models import User
+from app.accounts.policy import CPC_DESK, HEAD_OF_MISSION, MISSION_ROLES
+from app.activities.models import Activity
+from app.vocab import Status
+
+EDITABLE_BY_FOCAL_POINT = frozenset({Status.DRAFT.value, Status.RETURNED.value})
+READABLE_BY_CPC = frozenset({Status.SUBMITTED.value, Status.APPROVED.value})
+
+
+def is_own(user: User | None, mission_id: int) -> bool:
+    return user is not None and user.role in MISSION_ROLES and user.mission_id == mission_id
+
+
+def visible_activities(user: User | None) -> ColumnElement[bool]:
+    """SQL condition: the activities `user` may see (lists, dashboards, exports, reports)."""
+    if user is None:
+        return false()
+    approved = Activity.status == Status.APPROVED.value
+    if user.role in MISSION_ROLES:
+        return or_(Activity.mission_id == user.mission_id, approved)
+    if user.role == CPC_DESK:
+        return Activity.status.in_(READABLE_BY_CPC)
+    return approved
+
+
+def can_see(user: User | None, activity: Activity) -> bool:
+    """The same rule as `visible_activities`, for one loaded record."""
+    if user is None:
+        return False
+    if activity.status == Status.APPROVED.value:
+        return True
+    if user.role in MISSION_ROLES:
+        return user.mission_id == activity.mission_id
+    return user.role == CPC_DESK and activity.status in READABLE_BY_CPC
+
+
+def can_create_for(user: User | None, mission_id: int) -> bool:
+    return is_own(user, mission_id)
+
+
+def can_edit(user: User | None, activity: Activity) -> bool:
+    if not is_own(user, activity.mission_id):
+        return False
+    if user.role == HEAD_OF_MISSION:
+        return True
+    return activity.status in EDITABLE_BY_FOCAL_POINT
+
+
+def can_delete(user: User | None, activity: Activity) -> bool:
+    """Approved records stay: they may already be in reports. Drafts and returned ones go."""
+    if not is_own(user, activity.mission_id) or activity.status == Status.APPROVED.value:
+        return False
+    return user.role == HEAD_OF_MISSION or activity.status in EDITABLE_BY_FOCAL_POINT
+
+
+def edit_refusal(user: User | None, activity: Activity) -> str:
+    """Why `user` may not change `activity`, in words for the person."""
+    if not is_own(user, activity.mission_id):
+        return "Only the mission's own focal points and head of mission change its records."
+    if activity.status == Status.APPROVED.value and user.role != HEAD_OF_MISSION:
+        return "This record is approved; only the head of mission can change it now."
+    return (
+        f"This record is {activity.status}; focal points change drafts and returned records only."
+    )
+
+
+def can_review(user: User | None, activity: Activity) -> bool:
+    """Approve or return: the head of mission of the record's mission."""
+    return (
+        user is not None and user.role == HEAD_OF_MISSION and user.mission_id == activity.mission_id
+    )
+
+
+def can_submit(user: User | None, activity: Activity) -> bool:
+    return is_own(user, activity.mission_id)
+
+
+def visible_stat(user, table, figure: str, *, lead_column: str = "lead_mission_id"):
+    """SQL: `figure` summed over the statuses `user` may see, for one aggregate row.
+
+    The same rule as `visible_activities`, read from the per-status columns of
+    app/activities/aggregate_models.py: own mission everything, others approved only (the
+    CPC desk also sees submitted records).
+    """
+    columns = {status: table.c[f"{figure}_{status}"] for status in Status.values()}
+    approved = columns[Status.APPROVED.value]
+    if user is None:
+        return literal(0)
+    if user.role in MISSION_ROLES:
+        everything = sum(columns.values(), literal(0))
+        return case((table.c[lead_column] == user.mission_id, everything), else_=approved)
+    if user.role == CPC_DESK:
+        return columns[Status.SUBMITTED.value] + approved
+    return approved
