@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint
 
 
 def utcnow() -> datetime:
@@ -21,10 +20,6 @@ def enum_check(column: str, values: Iterable[str], *, name: str | None = None) -
     """
     comparisons = " OR ".join(f"{column} = '{v}'" for v in values)
     return CheckConstraint(comparisons, name=name or f"{column}_valid")
-
-
-def enum_column(length: int = 32, *, nullable: bool = False, index: bool = False) -> Mapped[str]:
-    return mapped_column(String(length), nullable=nullable, index=index)
 
 
 def precision_check(column: str) -> CheckConstraint:

@@ -23,15 +23,6 @@ class Labelled(StrEnum):
         return [m.value for m in cls]
 
 
-class MissionCode(Labelled):
-    ALB = "ALB", "Albania"
-    BIH = "BIH", "Bosnia and Herzegovina"
-    KOS = "KOS", "Kosovo"
-    MKD = "MKD", "Skopje"
-    MNE = "MNE", "Montenegro"
-    SRB = "SRB", "Serbia"
-
-
 class ActivityType(Labelled):
     MONITORING_VISIT = "monitoring_visit", "Monitoring visit"
     TRAINING = "training", "Training"

@@ -161,10 +161,6 @@ class Permission:
         return f"Permission({self.rule.value})"
 
 
-def permission(rule: Rule) -> Permission:
-    return Permission(rule)
-
-
 Public = Annotated[Viewer | None, Depends(Permission(Rule.PUBLIC))]
 SignedIn = Annotated[Viewer, Depends(Permission(Rule.SIGNED_IN))]
 MissionStaff = Annotated[Viewer, Depends(Permission(Rule.MISSION_STAFF))]

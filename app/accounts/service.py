@@ -183,22 +183,6 @@ def change(
     return user
 
 
-def set_password(session: Session, *, user: User, password: str, actor_id: int | None) -> None:
-    problem = password_problem(password, user_inputs=[user.email, user.name])
-    if problem:
-        raise ValidationFailed([FieldError(("password",), problem)])
-    user.password_hash = hash_password(password)
-    end_all_sessions(session, user_id=user.id)
-    audit.record(
-        session,
-        action="update",
-        entity="user",
-        entity_id=user.id,
-        after={"password": "changed"},
-        user_id=actor_id,
-    )
-
-
 # --- signing in -----------------------------------------------------------------------------
 
 
