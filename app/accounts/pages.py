@@ -19,6 +19,7 @@ from app.accounts.deps import (
 )
 from app.deps import SessionDep
 from app.errors import ValidationFailed
+from app.forms import field_errors
 from app.missions import service as missions
 from app.vocab import Role
 from app.web import render
@@ -32,10 +33,6 @@ def _safe_next(target: str | None) -> str:
         return "/"
     parsed = urlparse(target)
     return "/" if parsed.netloc or parsed.scheme else target
-
-
-def _errors(exc: ValidationFailed) -> dict[str, str]:
-    return {str(e.loc[-1]): e.msg for e in exc.errors}
 
 
 @router.get("/login")
@@ -120,7 +117,7 @@ def create_token(
             {
                 "tokens": service.list_tokens(session, user=user),
                 "form": form,
-                "errors": _errors(exc),
+                "errors": field_errors(exc),
             },
             status_code=422,
         )
@@ -186,7 +183,7 @@ def add_user(
             request,
             "accounts/users.html",
             _user_form_context(
-                session, users=service.get_all(session), form=form, errors=_errors(exc)
+                session, users=service.get_all(session), form=form, errors=field_errors(exc)
             ),
             status_code=422,
         )
@@ -223,7 +220,7 @@ def change_user(
                 session,
                 users=service.get_all(session),
                 form=blank,
-                row_errors={user_id: "; ".join(_errors(exc).values())},
+                row_errors={user_id: "; ".join(field_errors(exc).values())},
             ),
             status_code=422,
         )

@@ -4,9 +4,9 @@ as the JSON API (`service`, `workflow`, `policy`), and render."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from app.activities.schemas import ActivityCreate, ActivityUpdate
 from app.config import get_settings
 from app.deps import SessionDep
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.forms import field_errors
+from app.forms import FormDep, field_errors
 from app.missions import service as missions
 from app.partial_dates import PartialDate
 from app.schemas_common import INT32_MAX
@@ -33,14 +33,6 @@ from app.vocab import (
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
-
-
-async def _read_form(request: Request) -> FormData:
-    """The posted form, read once (the endpoints themselves run in the thread pool)."""
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(_read_form)]
 
 
 def _render_form(

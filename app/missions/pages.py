@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 
@@ -19,7 +19,7 @@ from app.accounts import policy
 from app.accounts.deps import Admin, DevelopmentLogger, SignedIn
 from app.deps import SessionDep
 from app.errors import ValidationFailed
-from app.forms import field_errors
+from app.forms import TextFieldsDep, field_errors
 from app.missions import service
 from app.missions.models import FocalPointAppointment, Location, Partner, Project
 from app.missions.schemas import (
@@ -48,15 +48,6 @@ PROJECT_FIELDS = ("code", "title", "mission", "funding", "start", "end", "summar
 FOCAL_POINT_FIELDS = ("code", "mission", "area", "holder", "start", "end", "notes", "source")
 
 
-async def _posted(request: Request) -> dict[str, str]:
-    """The posted form's text fields (the CSRF token aside)."""
-    form = await request.form()
-    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrftoken"}
-
-
-Posted = Annotated[dict[str, str], Depends(_posted)]
-
-
 def _typed(raw: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
     """What the person typed, to show again: every field, NUL bytes made visible."""
     return {name: raw.get(name, "").replace("\x00", "\ufffd") for name in fields}
@@ -65,14 +56,6 @@ def _typed(raw: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
 def _filled(raw: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
     """The fields with something in them: a blank field is a missing one."""
     return {name: raw[name] for name in fields if raw.get(name, "").strip()}
-
-
-def _messages(exc: ValidationError | ValidationFailed) -> dict[str, str]:
-    messages = {}
-    for name, msg in field_errors(exc).items():
-        msg = "This is required." if msg == "Field required" else msg
-        messages[name] = msg[:1].upper() + msg[1:]
-    return messages
 
 
 def _save(
@@ -94,10 +77,10 @@ def _save(
         action(schema.model_validate(_filled(raw, fields)))
     except (ValidationError, ValidationFailed) as exc:
         session.rollback()  # nothing of a refused form is written
-        errors = _messages(exc)
+        errors = field_errors(exc, as_sentences=True)
         if isinstance(exc, ValidationError):
             found = service.form_checks(session, model, _filled(raw, fields))
-            for name, msg in _messages(ValidationFailed(found)).items():
+            for name, msg in field_errors(ValidationFailed(found), as_sentences=True).items():
                 errors.setdefault(name, msg)
         order = {name: i for i, name in enumerate(fields)}
         errors = dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
@@ -210,7 +193,9 @@ def new_development_page(request: Request, session: SessionDep, user: Developmen
 
 
 @router.post("/developments/new")
-def create_development(request: Request, session: SessionDep, user: DevelopmentLogger, raw: Posted):
+def create_development(
+    request: Request, session: SessionDep, user: DevelopmentLogger, raw: TextFieldsDep
+):
     return _save(
         request,
         session,
@@ -443,7 +428,7 @@ def add_admin_forms(spec: AdminForms) -> None:
         context = {**spec.context(session), "form": form, "errors": {}}
         return render(request, spec.template, context)
 
-    def create(request: Request, session: SessionDep, user: Admin, raw: Posted):
+    def create(request: Request, session: SessionDep, user: Admin, raw: TextFieldsDep):
         return _save(
             request,
             session,
@@ -462,7 +447,7 @@ def add_admin_forms(spec: AdminForms) -> None:
         context = {**spec.context(session, record), "form": spec.form_of(record), "errors": {}}
         return render(request, spec.template, context)
 
-    def update(request: Request, code: str, session: SessionDep, user: Admin, raw: Posted):
+    def update(request: Request, code: str, session: SessionDep, user: Admin, raw: TextFieldsDep):
         record = spec.get(session, code)
         return _save(
             request,
