@@ -28,13 +28,10 @@ def read_upload(upload: UploadFile, max_bytes: int = MAX_BYTES) -> bytes:
 
 
 def result_json(result: importer.ImportResult) -> JSONResponse:
-    if result.refused:
-        status = 413 if " MB" in result.refused and "accepted" in result.refused else 422
-        if result.refused.startswith("You can import"):
-            status = 403
+    if result.refusal is not None:
         return JSONResponse(
             {"detail": [{"loc": ["file"], "msg": result.refused, "type": "file_refused"}]},
-            status_code=status,
+            status_code=result.status_code,
         )
     if result.errors:
         return JSONResponse(
@@ -52,7 +49,7 @@ def result_json(result: importer.ImportResult) -> JSONResponse:
                 ],
                 "summary": result.summary(),
             },
-            status_code=422,
+            status_code=result.status_code,
         )
     return JSONResponse(
         {

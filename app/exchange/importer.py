@@ -52,6 +52,12 @@ ANALYZE_AFTER = 1_000  # rows; a smaller import leaves the planner's picture abo
 NEUTRALISED = ("'=", "'+", "'-", "'@")
 
 
+class NotYourMission(FileRefused):
+    """The user may not import into this mission: 403, whatever the file holds."""
+
+    status_code = 403
+
+
 @dataclass
 class CellError:
     row: int
@@ -69,12 +75,24 @@ class ImportResult:
     created: int = 0
     skipped: int = 0
     errors: list[CellError] = field(default_factory=list)
-    refused: str | None = None
+    refusal: FileRefused | None = None
     mission: str | None = None
 
     @property
+    def refused(self) -> str | None:
+        """Why nothing could be imported at all, in a sentence; None if the file was read."""
+        return str(self.refusal) if self.refusal is not None else None
+
+    @property
     def ok(self) -> bool:
-        return not self.errors and self.refused is None
+        return not self.errors and self.refusal is None
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of the answer, for the API and the page alike."""
+        if self.refusal is not None:
+            return self.refusal.status_code
+        return 422 if self.errors else 200
 
     def summary(self) -> str:
         if self.refused:
@@ -581,7 +599,9 @@ def import_file(
     result = ImportResult(mission=mission.code if mission else None)
     if actor is not None and (mission is None or not policy.can_create_for(actor, mission.id)):
         own = actor.mission.code if actor.mission else "none"
-        result.refused = f"You can import activities into your own mission ({own}) only."
+        result.refusal = NotYourMission(
+            f"You can import activities into your own mission ({own}) only."
+        )
         return result
     try:
         table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
@@ -589,7 +609,7 @@ def import_file(
             session, table, mission=mission, honour_status=actor is None
         )
     except FileRefused as exc:
-        result.refused = str(exc)
+        result.refusal = exc
         return result
     result.rows = count
     if errors:

@@ -14,7 +14,7 @@ from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
 from app.errors import ValidationFailed
 from app.exchange import importer, report
 from app.exchange.api import read_upload
-from app.exchange.reading import MAX_BYTES, MAX_ROWS
+from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused
 from app.missions import service as missions
 from app.web import render
 
@@ -59,7 +59,7 @@ def import_upload(
     file: Annotated[UploadFile | None, File()] = None,
 ):
     if file is None or not file.filename:
-        result = importer.ImportResult(refused="Choose a CSV or XLSX file to import.")
+        result = importer.ImportResult(refusal=FileRefused("Choose a CSV or XLSX file to import."))
     else:
         mission = missions.get_by_code_or_raise(session, user.mission.code)
         result = importer.import_file(
@@ -69,11 +69,11 @@ def import_upload(
     if result.errors:
         extra["shown_errors"] = result.errors[:SHOWN_ERRORS]
         extra["errors_href"] = "data:text/csv;charset=utf-8," + quote(errors_csv(result.errors))
-    status = 200 if result.ok else 422
-    if result.refused and "MB" in result.refused and "accepted" in result.refused:
-        status = 413
     return render(
-        request, "exchange/import.html", _context(session, user, **extra), status_code=status
+        request,
+        "exchange/import.html",
+        _context(session, user, **extra),
+        status_code=result.status_code,
     )
 
 

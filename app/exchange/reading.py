@@ -1,7 +1,8 @@
 """Reading an uploaded spreadsheet (CSV or XLSX) into a header and rows of raw cells.
 
 Problems with the file as a whole (too big, too many rows, corrupt, not text,
-wrong columns) raise `FileRefused` with a sentence for the person.
+wrong columns) raise `FileRefused` with a sentence for the person; its class says which
+HTTP status the refusal answers with, so no caller reads the sentence to decide.
 """
 
 from __future__ import annotations
@@ -19,7 +20,18 @@ SHEET_NAME = "Activities"
 
 
 class FileRefused(Exception):
-    """The file cannot be imported at all; the message says why and what to do."""
+    """The file cannot be imported at all; the message says why and what to do.
+
+    By default the content cannot be used (422); subclasses answer otherwise.
+    """
+
+    status_code = 422
+
+
+class FileTooLarge(FileRefused):
+    """More bytes than an upload may have: 413, the request itself is too large."""
+
+    status_code = 413
 
 
 @dataclass
@@ -31,7 +43,7 @@ class Table:
 
 def _limit_bytes(data: bytes, max_bytes: int) -> None:
     if len(data) > max_bytes:
-        raise FileRefused(
+        raise FileTooLarge(
             f"The file is {len(data) / 1_048_576:.1f} MB; files up to "
             f"{max_bytes // 1_048_576} MB are accepted. Split it into smaller files."
         )
