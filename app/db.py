@@ -105,16 +105,16 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     """
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), rows)
-        return
     import psycopg
 
+    driver = session.connection().connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):  # SQLite, or no psycopg 3 to COPY with
+        session.execute(insert(table), rows)
+        return
     names = list(rows[0])
     converters = [_copy_converter(table.c[name]) for name in names]
     quote = session.get_bind().dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
-    driver = session.connection().connection.driver_connection
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
