@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, get_args
+from typing import Annotated
 
 from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
@@ -164,7 +164,7 @@ class Trimmed(GroupedMetadata):
     min_length: int = 0
 
     def __iter__(self) -> Iterator[object]:
-        yield from get_args(Text(self.max_length, min_length=self.min_length))[1:]
+        yield from Text(self.max_length, min_length=self.min_length).__metadata__
         yield BeforeValidator(_strip)
 
 
