@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Request
 from sqlalchemy import JSON, Column, Engine, MetaData, Table, create_engine, event, insert, text
@@ -32,6 +32,8 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every model here maps one table (SQLAlchemy allows other selectables, hence its wider type).
+    __table__: ClassVar[Table]
 
 
 WRITE_OPTION = "fieldlog_write"
