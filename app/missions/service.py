@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -61,7 +62,11 @@ def get_by_code_or_raise(session: Session, code: str) -> Mission:
     return mission
 
 
-def by_code(session: Session, model, codes: Sequence[str]) -> dict[str, object]:
+# The reference tables looked up by their code column.
+CodedT = TypeVar("CodedT", Mission, Location, Partner, Project)
+
+
+def by_code(session: Session, model: type[CodedT], codes: Sequence[str]) -> dict[str, CodedT]:
     """Map each of `codes` that exists to its row of `model` (a coded reference table)."""
     if not codes:
         return {}
