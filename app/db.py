@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Request
 from sqlalchemy import JSON, Column, Engine, MetaData, Table, create_engine, event, insert, text
@@ -32,6 +32,8 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every model here maps one table (SQLAlchemy allows other selectables, hence its wider type).
+    __table__: ClassVar[Table]
 
 
 WRITE_OPTION = "fieldlog_write"
@@ -105,16 +107,16 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     """
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), rows)
-        return
     import psycopg
 
+    driver = session.connection().connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):  # SQLite, or no psycopg 3 to COPY with
+        session.execute(insert(table), rows)
+        return
     names = list(rows[0])
     converters = [_copy_converter(table.c[name]) for name in names]
     quote = session.get_bind().dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
-    driver = session.connection().connection.driver_connection
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:

@@ -10,6 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import overload
 
 from app.vocab import DatePrecision
 
@@ -49,8 +50,21 @@ class PartialDate:
             return cls(date(year, month, 1), DatePrecision.MONTH)
         return cls(date(year, 1, 1), DatePrecision.YEAR)
 
+    @overload
+    @classmethod
+    def of(cls, start: date, precision: str | None) -> PartialDate: ...
+
+    @overload
+    @classmethod
+    def of(cls, start: None, precision: str | None) -> None: ...
+
+    @overload
+    @classmethod
+    def of(cls, start: date | None, precision: str | None) -> PartialDate | None: ...
+
     @classmethod
     def of(cls, start: date | None, precision: str | None) -> PartialDate | None:
+        """The stored pair (first day, precision) as one value; no day, no date."""
         if start is None:
             return None
         return cls(start, DatePrecision(precision or DatePrecision.DAY))

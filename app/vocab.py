@@ -12,6 +12,8 @@ from enum import StrEnum
 class Labelled(StrEnum):
     """A string enum whose members carry a human label."""
 
+    label: str
+
     def __new__(cls, value: str, label: str | None = None):
         member = str.__new__(cls, value)
         member._value_ = value

@@ -18,4 +18,6 @@ python3.11 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy  # settings and files in pyproject.toml [tool.mypy]
 .venv/bin/python -m pytest "$@"

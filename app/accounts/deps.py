@@ -81,7 +81,7 @@ class MissionRef:
 
 @dataclass(frozen=True)
 class Viewer:
-    """The signed-in user as plain values: safe to use after the request's session has
+    """The signed-in user as plain values, an `Actor`: safe to use after the request's session has
     closed (error pages render after a rollback), and all the policy reads."""
 
     id: int
@@ -116,7 +116,7 @@ def current_user(
     if hasattr(request.state, "user"):
         return request.state.user
     settings: Settings = request.app.state.settings
-    user = None
+    user: User | None = None
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, secret = authorization.partition(" ")
@@ -125,14 +125,16 @@ def current_user(
         found = service.token_user(session, secret=secret.strip())
         if found is None:
             raise NotAuthenticated("This token is not valid: it is unknown, expired or revoked.")
-        user, token = found
-        _touch_token(request, session, token)
+        user, api_token = found
+        _touch_token(request, session, api_token)
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        token = unsign_session_token(settings, cookie)
-        found = service.session_user(session, settings, token=token) if token else None
-        if found is not None:
-            user, row = found
-            request.state.session_token = token
+        session_token = unsign_session_token(settings, cookie)
+        signed_in = (
+            service.session_user(session, settings, token=session_token) if session_token else None
+        )
+        if signed_in is not None:
+            user, row = signed_in
+            request.state.session_token = session_token
             _touch(request, session, row)
     viewer = Viewer.of(user) if user is not None else None
     request.state.user = viewer

@@ -56,7 +56,7 @@ def login(
     result = service.login(
         session, settings, email=email, password=password, client_addr=client_address(request)
     )
-    if result.user is None:
+    if result.session_token is None:
         status = 429 if "Too many" in (result.error or "") else 401
         return render(
             request,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.accounts.models import User
+from app.accounts.actor import Actor
 from app.vocab import Role
 
 FOCAL_POINT = Role.FOCAL_POINT.value
@@ -54,7 +54,7 @@ RULE_ROLES: dict[Rule, frozenset[str]] = {
 }
 
 
-def allows(rule: Rule, user: User | None) -> bool:
+def allows(rule: Rule, user: Actor | None) -> bool:
     if rule is Rule.PUBLIC:
         return True
     return user is not None and user.role in RULE_ROLES[rule]
@@ -63,10 +63,10 @@ def allows(rule: Rule, user: User | None) -> bool:
 # --- other records --------------------------------------------------------------------------
 
 
-def can_manage_reference(user: User | None) -> bool:
+def can_manage_reference(user: Actor | None) -> bool:
     """Missions, locations, partners, projects, focal point appointments, users."""
     return user is not None and user.role == ADMIN
 
 
-def can_log_developments(user: User | None) -> bool:
+def can_log_developments(user: Actor | None) -> bool:
     return allows(Rule.DEVELOPMENTS, user)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.accounts.actor import Actor
 from app.accounts.models import ApiToken, LoginFailure, User, UserSession
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.audit import service as audit
@@ -310,7 +311,7 @@ def end_all_sessions(session: Session, *, user_id: int) -> None:
 # --- API tokens -----------------------------------------------------------------------------
 
 
-def create_token(session: Session, *, user: User, name: str, days: int) -> tuple[ApiToken, str]:
+def create_token(session: Session, *, user: Actor, name: str, days: int) -> tuple[ApiToken, str]:
     """A new token for `user`; the secret is returned once and never stored."""
     errors = []
     if not name.strip() or len(name) > 100:
@@ -349,7 +350,7 @@ def token_user(session: Session, *, secret: str) -> tuple[User, ApiToken] | None
     return token.user, token
 
 
-def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
+def list_tokens(session: Session, *, user: Actor) -> list[ApiToken]:
     return list(
         session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)
@@ -357,7 +358,7 @@ def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
     )
 
 
-def revoke_token(session: Session, *, user: User, token_id: int) -> None:
+def revoke_token(session: Session, *, user: Actor, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound(f"No token with id {token_id}.")

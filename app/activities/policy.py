@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import case, false, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
-from app.accounts.models import User
+from app.accounts.actor import Actor
 from app.accounts.policy import CPC_DESK, HEAD_OF_MISSION, MISSION_ROLES
 from app.activities.models import Activity
 from app.vocab import Status
@@ -19,11 +20,11 @@ EDITABLE_BY_FOCAL_POINT = frozenset({Status.DRAFT.value, Status.RETURNED.value})
 READABLE_BY_CPC = frozenset({Status.SUBMITTED.value, Status.APPROVED.value})
 
 
-def is_own(user: User | None, mission_id: int) -> bool:
+def is_own(user: Actor | None, mission_id: int) -> bool:
     return user is not None and user.role in MISSION_ROLES and user.mission_id == mission_id
 
 
-def visible_activities(user: User | None) -> ColumnElement[bool]:
+def visible_activities(user: Actor | None) -> ColumnElement[bool]:
     """SQL condition: the activities `user` may see (lists, dashboards, exports, reports)."""
     if user is None:
         return false()
@@ -35,7 +36,7 @@ def visible_activities(user: User | None) -> ColumnElement[bool]:
     return approved
 
 
-def can_see(user: User | None, activity: Activity) -> bool:
+def can_see(user: Actor | None, activity: Activity) -> bool:
     """The same rule as `visible_activities`, for one loaded record."""
     if user is None:
         return False
@@ -46,28 +47,29 @@ def can_see(user: User | None, activity: Activity) -> bool:
     return user.role == CPC_DESK and activity.status in READABLE_BY_CPC
 
 
-def can_create_for(user: User | None, mission_id: int) -> bool:
+def can_create_for(user: Actor | None, mission_id: int) -> bool:
     return is_own(user, mission_id)
 
 
-def can_edit(user: User | None, activity: Activity) -> bool:
-    if not is_own(user, activity.mission_id):
+def can_edit(user: Actor | None, activity: Activity) -> bool:
+    if user is None or not is_own(user, activity.mission_id):
         return False
     if user.role == HEAD_OF_MISSION:
         return True
     return activity.status in EDITABLE_BY_FOCAL_POINT
 
 
-def can_delete(user: User | None, activity: Activity) -> bool:
+def can_delete(user: Actor | None, activity: Activity) -> bool:
     """Approved records stay: they may already be in reports. Drafts and returned ones go."""
-    if not is_own(user, activity.mission_id) or activity.status == Status.APPROVED.value:
+    approved = activity.status == Status.APPROVED.value
+    if user is None or not is_own(user, activity.mission_id) or approved:
         return False
     return user.role == HEAD_OF_MISSION or activity.status in EDITABLE_BY_FOCAL_POINT
 
 
-def edit_refusal(user: User | None, activity: Activity) -> str:
+def edit_refusal(user: Actor | None, activity: Activity) -> str:
     """Why `user` may not change `activity`, in words for the person."""
-    if not is_own(user, activity.mission_id):
+    if user is None or not is_own(user, activity.mission_id):
         return "Only the mission's own focal points and head of mission change its records."
     if activity.status == Status.APPROVED.value and user.role != HEAD_OF_MISSION:
         return "This record is approved; only the head of mission can change it now."
@@ -76,18 +78,20 @@ def edit_refusal(user: User | None, activity: Activity) -> str:
     )
 
 
-def can_review(user: User | None, activity: Activity) -> bool:
+def can_review(user: Actor | None, activity: Activity) -> bool:
     """Approve or return: the head of mission of the record's mission."""
     return (
         user is not None and user.role == HEAD_OF_MISSION and user.mission_id == activity.mission_id
     )
 
 
-def can_submit(user: User | None, activity: Activity) -> bool:
+def can_submit(user: Actor | None, activity: Activity) -> bool:
     return is_own(user, activity.mission_id)
 
 
-def visible_stat(user, table, figure: str, *, lead_column: str = "lead_mission_id"):
+def visible_stat(
+    user: Actor | None, table: FromClause, figure: str, *, lead_column: str = "lead_mission_id"
+) -> ColumnElement[int]:
     """SQL: `figure` summed over the statuses `user` may see, for one aggregate row.
 
     The same rule as `visible_activities`, read from the per-status columns of

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from app.missions.models import Development, FocalPointAppointment, Location, Mission, Project
 from app.partial_dates import PartialDate
 from app.schemas_common import Code, InputModel, OutputModel, PartialDateField, Text
 from app.vocab import FocalPointArea, Funding, LocationKind, PartnerKind
@@ -76,13 +80,13 @@ class DevelopmentRead(OutputModel):
     provenance: str
 
 
-def mission_read(mission, since: PartialDate | None) -> MissionRead:
+def mission_read(mission: Mission, since: PartialDate | None) -> MissionRead:
     data = MissionRead.model_validate(mission, from_attributes=True)
     data.migration_focal_point_since = since
     return data
 
 
-def location_read(location) -> LocationRead:
+def location_read(location: Location) -> LocationRead:
     return LocationRead(
         code=location.code,
         name=location.name,
@@ -95,7 +99,7 @@ def location_read(location) -> LocationRead:
     )
 
 
-def focal_point_read(fp) -> FocalPointRead:
+def focal_point_read(fp: FocalPointAppointment) -> FocalPointRead:
     return FocalPointRead(
         code=fp.code,
         mission=fp.mission.code,
@@ -108,7 +112,7 @@ def focal_point_read(fp) -> FocalPointRead:
     )
 
 
-def project_read(project) -> ProjectRead:
+def project_read(project: Project) -> ProjectRead:
     return ProjectRead(
         code=project.code,
         title=project.title,
@@ -121,7 +125,7 @@ def project_read(project) -> ProjectRead:
     )
 
 
-def development_read(dev) -> DevelopmentRead:
+def development_read(dev: Development) -> DevelopmentRead:
     return DevelopmentRead(
         code=dev.code,
         title=dev.title,
@@ -150,22 +154,35 @@ def _slug(value: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class Trimmed(GroupedMetadata):
+    """Text with its surrounding spaces dropped, then held to the shared text rules
+    (`schemas_common.Text`: the length, no NUL bytes). Written `Annotated[str, Trimmed(300)]`
+    so that a type checker reads a plain `str`; `min_length=1` refuses a blank."""
+
+    max_length: int
+    min_length: int = 0
+
+    def __iter__(self) -> Iterator[object]:
+        yield from Text(self.max_length, min_length=self.min_length).__metadata__
+        yield BeforeValidator(_strip)
+
+
 # A code (slug) naming a record in URLs, the API and imports, e.g. "tabanovce-transit".
 Slug = Annotated[
-    Text(80, min_length=1),
-    BeforeValidator(_strip),
+    str,
+    Trimmed(80, min_length=1),
     AfterValidator(_slug),
     WithJsonSchema({"type": "string", "pattern": _SLUG.pattern, "maxLength": 80}),
 ]
 
 
-def Required(max_length: int):  # noqa: N802 (reads like a type)
-    """Text that must not be blank; surrounding spaces are dropped."""
-    return Annotated[Text(max_length, min_length=1), BeforeValidator(_strip)]
-
-
-def Optional(max_length: int):  # noqa: N802
-    return Annotated[Text(max_length), BeforeValidator(_strip)]
+# The texts the forms below take, by what they hold.
+Title = Annotated[str, Trimmed(300, min_length=1)]
+Name = Annotated[str, Trimmed(200, min_length=1)]
+Country = Annotated[str, Trimmed(80, min_length=1)]
+Notes = Annotated[str, Trimmed(10_000)]
+Source = Annotated[str, Trimmed(300)]
 
 
 def _degrees(limit: int, example: str):
@@ -199,23 +216,23 @@ Longitude = Annotated[
 class DevelopmentCreate(InputModel):
     """A development for the timeline; its code is made from the title and the date."""
 
-    title: Required(300)
-    country: Required(80) = Field(
+    title: Title
+    country: Country = Field(
         description='The country it happened in, or "Western Balkans" for the whole region.'
     )
     date: PartialDateField
-    summary: Optional(10_000) = ""
-    source: Optional(300) = ""
+    summary: Notes = ""
+    source: Source = ""
 
 
 class LocationUpdate(InputModel):
-    name: Required(200)
+    name: Name
     kind: LocationKind
-    country: Required(80)
+    country: Country
     mission: Code | None = Field(default=None, description="The mission that monitors it.")
     latitude: Latitude | None = None
     longitude: Longitude | None = None
-    source: Optional(300) = ""
+    source: Source = ""
 
 
 class LocationCreate(LocationUpdate):
@@ -223,11 +240,11 @@ class LocationCreate(LocationUpdate):
 
 
 class PartnerUpdate(InputModel):
-    name: Required(200)
-    acronym: Optional(40) | None = None
+    name: Name
+    acronym: Annotated[str, Trimmed(40)] | None = None
     kind: PartnerKind
-    country: Optional(80) | None = None
-    source: Optional(300) = ""
+    country: Annotated[str, Trimmed(80)] | None = None
+    source: Source = ""
 
 
 class PartnerCreate(PartnerUpdate):
@@ -235,13 +252,13 @@ class PartnerCreate(PartnerUpdate):
 
 
 class ProjectUpdate(InputModel):
-    title: Required(300)
+    title: Title
     mission: Code
     funding: Funding
     start: PartialDateField | None = None
     end: PartialDateField | None = None
-    summary: Optional(10_000) = ""
-    source: Optional(300) = ""
+    summary: Notes = ""
+    source: Source = ""
 
 
 class ProjectCreate(ProjectUpdate):
@@ -251,11 +268,11 @@ class ProjectCreate(ProjectUpdate):
 class FocalPointUpdate(InputModel):
     mission: Code
     area: FocalPointArea
-    holder: Required(200) = Field(description="A role title, never a personal name.")
+    holder: Name = Field(description="A role title, never a personal name.")
     start: PartialDateField
     end: PartialDateField | None = None
-    notes: Optional(10_000) = ""
-    source: Optional(300) = ""
+    notes: Notes = ""
+    source: Source = ""
 
 
 class FocalPointCreate(FocalPointUpdate):

@@ -6,11 +6,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import policy
+from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from app.missions.models import (
@@ -60,7 +62,11 @@ def get_by_code_or_raise(session: Session, code: str) -> Mission:
     return mission
 
 
-def by_code(session: Session, model, codes: Sequence[str]) -> dict[str, object]:
+# The reference tables looked up by their code column.
+CodedT = TypeVar("CodedT", Mission, Location, Partner, Project)
+
+
+def by_code(session: Session, model: type[CodedT], codes: Sequence[str]) -> dict[str, CodedT]:
     """Map each of `codes` that exists to its row of `model` (a coded reference table)."""
     if not codes:
         return {}
@@ -214,7 +220,7 @@ def _require(allowed: bool, message: str) -> None:
         raise Forbidden(message)
 
 
-def _manager(actor) -> None:
+def _manager(actor: Actor | None) -> None:
     if actor is not None:
         _require(
             policy.can_manage_reference(actor),
@@ -295,7 +301,7 @@ def _set_dates(record, prefix: str, value: PartialDate | None) -> None:
     setattr(record, f"{prefix}_precision", value.precision.value if value else None)
 
 
-def _record_create(session: Session, entity: str, record, after: dict, actor) -> None:
+def _record_create(session: Session, entity: str, record, after: dict, actor: Actor | None) -> None:
     session.flush()
     audit.record(
         session,
@@ -307,7 +313,9 @@ def _record_create(session: Session, entity: str, record, after: dict, actor) ->
     )
 
 
-def _record_update(session: Session, entity: str, record, before: dict, after: dict, actor):
+def _record_update(
+    session: Session, entity: str, record, before: dict, after: dict, actor: Actor | None
+) -> None:
     session.flush()
     before_diff, after_diff = audit.changed_fields(before, after)
     audit.record(
@@ -348,7 +356,7 @@ def create_development(
     session: Session,
     *,
     data: DevelopmentCreate,
-    actor=None,
+    actor: Actor | None = None,
     provenance: Provenance = Provenance.ENTERED,
 ) -> Development:
     """Log a development for the timeline; its code is made from its title and date."""
@@ -400,7 +408,9 @@ def _apply_location(session: Session, location: Location, data: LocationUpdate, 
     location.source = data.source
 
 
-def create_location(session: Session, *, data: LocationCreate, actor=None) -> Location:
+def create_location(
+    session: Session, *, data: LocationCreate, actor: Actor | None = None
+) -> Location:
     _manager(actor)
     errors: list[FieldError] = []
     _check_new_code(session, Location, data.code, _NOUNS[Location], errors)
@@ -412,7 +422,7 @@ def create_location(session: Session, *, data: LocationCreate, actor=None) -> Lo
 
 
 def update_location(
-    session: Session, *, location: Location, data: LocationUpdate, actor=None
+    session: Session, *, location: Location, data: LocationUpdate, actor: Actor | None = None
 ) -> Location:
     _manager(actor)
     before = location_snapshot(location)
@@ -444,7 +454,7 @@ def _apply_partner(partner: Partner, data: PartnerUpdate) -> None:
     partner.source = data.source
 
 
-def create_partner(session: Session, *, data: PartnerCreate, actor=None) -> Partner:
+def create_partner(session: Session, *, data: PartnerCreate, actor: Actor | None = None) -> Partner:
     _manager(actor)
     errors: list[FieldError] = []
     _check_new_code(session, Partner, data.code, _NOUNS[Partner], errors)
@@ -457,7 +467,9 @@ def create_partner(session: Session, *, data: PartnerCreate, actor=None) -> Part
     return partner
 
 
-def update_partner(session: Session, *, partner: Partner, data: PartnerUpdate, actor=None):
+def update_partner(
+    session: Session, *, partner: Partner, data: PartnerUpdate, actor: Actor | None = None
+):
     _manager(actor)
     before = partner_snapshot(partner)
     _apply_partner(partner, data)
@@ -482,7 +494,7 @@ def get_project_or_raise(session: Session, code: str) -> Project:
 def _apply_project(session: Session, project: Project, data: ProjectUpdate, errors: list):
     mission = _resolve_mission(session, data.mission, errors)
     _check_period(data.start, data.end, errors)
-    if errors:
+    if errors or mission is None:
         raise ValidationFailed(errors)
     project.title = data.title
     project.mission = mission
@@ -493,7 +505,7 @@ def _apply_project(session: Session, project: Project, data: ProjectUpdate, erro
     project.source = data.source
 
 
-def create_project(session: Session, *, data: ProjectCreate, actor=None) -> Project:
+def create_project(session: Session, *, data: ProjectCreate, actor: Actor | None = None) -> Project:
     _manager(actor)
     errors: list[FieldError] = []
     _check_new_code(session, Project, data.code, _NOUNS[Project], errors)
@@ -504,7 +516,9 @@ def create_project(session: Session, *, data: ProjectCreate, actor=None) -> Proj
     return project
 
 
-def update_project(session: Session, *, project: Project, data: ProjectUpdate, actor=None):
+def update_project(
+    session: Session, *, project: Project, data: ProjectUpdate, actor: Actor | None = None
+):
     _manager(actor)
     before = project_snapshot(project)
     _apply_project(session, project, data, [])
@@ -531,7 +545,7 @@ def _apply_focal_point(
 ) -> None:
     mission = _resolve_mission(session, data.mission, errors)
     _check_period(data.start, data.end, errors)
-    if errors:
+    if errors or mission is None:
         raise ValidationFailed(errors)
     fp.mission = mission
     fp.area = data.area.value
@@ -543,7 +557,7 @@ def _apply_focal_point(
 
 
 def create_focal_point(
-    session: Session, *, data: FocalPointCreate, actor=None
+    session: Session, *, data: FocalPointCreate, actor: Actor | None = None
 ) -> FocalPointAppointment:
     _manager(actor)
     errors: list[FieldError] = []
@@ -558,7 +572,11 @@ def create_focal_point(
 
 
 def update_focal_point(
-    session: Session, *, focal_point: FocalPointAppointment, data: FocalPointUpdate, actor=None
+    session: Session,
+    *,
+    focal_point: FocalPointAppointment,
+    data: FocalPointUpdate,
+    actor: Actor | None = None,
 ) -> FocalPointAppointment:
     _manager(actor)
     before = focal_point_snapshot(focal_point)
