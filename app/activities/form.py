@@ -110,7 +110,7 @@ def to_data(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
                 data[name] = value.strip().upper() or field.blank
             case _:
                 data[name] = value.strip() or field.blank
-        if name in REQUIRED and not data[name]:
+        if name in REQUIRED and not data.get(name):
             errors[name] = REQUIRED[name]
     return data, errors
 
