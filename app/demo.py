@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, func, select, text
 
 from app.activities import aggregates as stats
+from app.activities.fields import ALL_TYPE_FIELDS
 from app.activities.models import (
     Activity,
     ActivityTheme,
@@ -24,7 +25,7 @@ from app.activities.models import (
 from app.db import insert_rows, unit_of_work
 from app.missions.models import Location, Mission
 from app.models_common import utcnow
-from app.vocab import ALL_TYPE_FIELDS, AlertLevel, Finding, TargetGroup
+from app.vocab import AlertLevel, Finding, TargetGroup
 
 MISSION_WEIGHTS = {"SRB": 30, "MKD": 30, "ALB": 12, "BIH": 10, "MNE": 10, "KOS": 8}
 STATUS_WEIGHTS = {"approved": 80, "submitted": 10, "draft": 7, "returned": 3}

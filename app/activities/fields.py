@@ -1,12 +1,20 @@
-"""How each activity field is asked for and shown: labels, widgets, vocabularies, hints,
-and a stored value in words."""
+"""The registry of activity fields: every fact about each field, in one place.
+
+One `FieldDef` per field says how it is asked for (label, hint, widget, vocabulary),
+what it may hold (limits, required, null or not), which activity type it belongs to,
+and how it travels in a spreadsheet (column, HXL tag, width). The API schemas
+(`schemas.py`), the form (`form.py` and its templates), the import template, the
+importer and the exports (`app/exchange/columns.py`), the database's per-type CHECK
+constraints (`models.py`) and the history's wording are all built from it.
+
+The order of the registry is the order of the form, the import template and the exports.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
-
-from fastapi import APIRouter
 
 from app.partial_dates import PartialDate
 from app.vocab import (
@@ -16,6 +24,7 @@ from app.vocab import (
     Dimension,
     EventKind,
     Finding,
+    Labelled,
     MeetingKind,
     MeetingLevel,
     Provenance,
@@ -27,110 +36,476 @@ from app.vocab import (
     Theme,
 )
 
-router = APIRouter(include_in_schema=False)
-
 DATE_HINT = "YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD — e.g. 2015, 2015-Q4, 2015-11, 2015-11-19"
 
 
+class Widget(StrEnum):
+    """What kind of value a field holds: one word each for the form, the schemas and the
+    spreadsheet cells."""
+
+    TEXT = "text"  # one line of text
+    TEXTAREA = "textarea"  # longer text
+    NUMBER = "number"  # a whole number, 0 or more
+    BOOL = "bool"  # yes or no
+    SELECT = "select"  # one value of a vocabulary
+    MULTI = "multi"  # several values of a vocabulary
+    DATE = "date"  # a date with its precision: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD
+    CODE = "code"  # the code of one reference row (a mission, a project)
+    CODES = "codes"  # codes of several reference rows (missions, locations, partners)
+
+
+LIST_WIDGETS = frozenset({Widget.MULTI, Widget.CODES})
+
+
 @dataclass(frozen=True)
-class Spec:
-    """How one field is asked for and shown."""
+class FieldDef:
+    """Everything FieldLog knows about one activity field."""
 
+    name: str
     label: str
-    kind: str  # text, textarea, number, bool, select, multi, date
-    vocab: Any = None
-    hint: str = ""
-    maxlength: int | None = None
+    widget: Widget
+    vocab: type[Labelled] | None = None
+    # The activity type whose own field this is; None: every activity has it.
+    owner: ActivityType | None = None
+    hint: str = ""  # shown under the field on the form
+    max_length: int | None = None  # text; codes keep the shared Code limit
+    min_length: int = 0
+    max_items: int | None = None  # lists
+    # What the form says when a person leaves it empty; "" for an optional field.
+    required: str = ""
+    # Filled in for the person when left blank (the lead mission: the page's or the import's).
+    supplied: bool = False
+    # False: the record always holds a value ("" or [] when nothing is given).
+    nullable: bool = True
+    # Given when the record is made, never changed: not in a PATCH, not on the form.
+    fixed: bool = False
+    # False: kept by the workflow or taken from elsewhere, never typed in.
+    entered: bool = True
+    description: str = ""  # in the API's schema
+    hxl: str = ""  # the column's HXL tag; "" keeps the field out of spreadsheets
+    column_help: str = ""  # what to write in the column (the template's instructions)
+    width: int = 18  # the column's width in the XLSX template
+
+    @property
+    def is_list(self) -> bool:
+        return self.widget in LIST_WIDGETS
+
+    @property
+    def blank(self) -> Any:
+        """What a field given empty holds: '' or [] where null is not allowed, else None."""
+        if self.required or self.nullable:
+            return None
+        return [] if self.is_list else ""
+
+    @property
+    def exported(self) -> bool:
+        return bool(self.hxl)
+
+    @property
+    def export_only(self) -> bool:
+        """A column of the exports that the import template does not have."""
+        return self.exported and not self.entered
+
+    @property
+    def help(self) -> str:
+        """What to write in the field's spreadsheet column."""
+        if self.column_help:
+            return self.column_help
+        return f"{self.owner.label} records only." if self.owner else ""
 
 
-COMMON_LABELS = {
-    "mission": "Lead mission",
-    "other_missions": "Other missions taking part",
-    "type": "Type of activity",
-    "title": "Title",
-    "start": "Start",
-    "end": "End",
-    "dimension": "OSCE dimension",
-    "response_area": "Response area",
-    "themes": "Themes",
-    "locations": "Locations",
-    "partners": "Partners",
-    "project": "Project",
-    "summary": "Summary",
-    "source": "Source or reference",
-    "status": "Status",
-    "review_comment": "Review comment",
-    "provenance": "Provenance",
-    "external_id": "External id",
-}
+_VISIT = ActivityType.MONITORING_VISIT
+_TRAINING = ActivityType.TRAINING
+_REPORT = ActivityType.REPORT
+_MEETING = ActivityType.MEETING
+_EVENT = ActivityType.EVENT
 
-TYPE_SPECS: dict[str, Spec] = {
-    "team": Spec("Team", "text", hint="e.g. Police development unit team", maxlength=200),
-    "team_size": Spec("Team size (people)", "number"),
-    "overnight": Spec("Overnight stay", "bool"),
-    "persons_observed": Spec("Persons observed", "number"),
-    "observations": Spec("Observations", "textarea", maxlength=10_000),
-    "findings": Spec("Findings", "multi", Finding),
-    "alert_level": Spec(
+_REGISTRY = (
+    # --- what every activity has ---------------------------------------------------------
+    FieldDef(
+        "external_id",
+        "External id",
+        Widget.TEXT,
+        max_length=120,
+        fixed=True,
+        description="A stable id from the system the record came from.",
+        hxl="#activity+id",
+        column_help="Your own id for the row (keeps re-imports from duplicating it).",
+        width=16,
+    ),
+    FieldDef(
+        "mission",
+        "Lead mission",
+        Widget.CODE,
+        required="give the lead mission's code",
+        supplied=True,
+        fixed=True,
+        description="Code of the lead mission, e.g. MKD.",
+        hxl="#org+lead+code",
+        column_help="Lead mission code (blank: your mission).",
+        width=9,
+    ),
+    FieldDef(
+        "other_missions",
+        "Other missions taking part",
+        Widget.CODES,
+        max_items=20,
+        nullable=False,
+        description="Codes of the missions taking part.",
+        hxl="#org+impl+code+list",
+        column_help="Other missions taking part, e.g. SRB; ALB.",
+    ),
+    FieldDef(
+        "type",
+        "Type of activity",
+        Widget.SELECT,
+        ActivityType,
+        hint="Each type has fields of its own, at the end of the form. After changing the "
+        "type, press “Show the fields for this type”: what you typed is kept.",
+        required="choose the type of activity",
+        hxl="#activity+type",
+        column_help="Activity type.",
+    ),
+    FieldDef(
+        "title",
+        "Title",
+        Widget.TEXT,
+        max_length=300,
+        min_length=1,
+        required="give the activity a title",
+        hxl="#activity+name",
+        column_help="What was done, in a line.",
+        width=40,
+    ),
+    FieldDef(
+        "start",
+        "Start",
+        Widget.DATE,
+        required="give the start date (a year is enough if that is all you know)",
+        hxl="#date+start",
+        column_help="2015, 2015-Q4, 2015-11 or 2015-11-19.",
+    ),
+    FieldDef(
+        "end",
+        "End",
+        Widget.DATE,
+        hxl="#date+end",
+        column_help="Same forms as start; blank for one day.",
+    ),
+    FieldDef(
+        "dimension",
+        "OSCE dimension",
+        Widget.SELECT,
+        Dimension,
+        required="choose the OSCE dimension",
+        hxl="#sector+dimension",
+        column_help="OSCE dimension.",
+    ),
+    FieldDef(
+        "response_area",
+        "Response area",
+        Widget.SELECT,
+        ResponseArea,
+        hint="The study’s seven lenses (§6.1–6.7).",
+        required="choose the response area",
+        hxl="#sector+code",
+        column_help="Response area.",
+    ),
+    FieldDef(
+        "themes",
+        "Themes",
+        Widget.MULTI,
+        Theme,
+        max_items=len(Theme),
+        nullable=False,
+        hxl="#subsector+theme+list",
+        column_help="Themes, separated by ;",
+    ),
+    FieldDef(
+        "locations",
+        "Locations",
+        Widget.CODES,
+        max_items=50,
+        nullable=False,
+        hxl="#loc+code+list",
+        column_help="Location codes, separated by ;",
+    ),
+    FieldDef(
+        "partners",
+        "Partners",
+        Widget.CODES,
+        max_items=50,
+        nullable=False,
+        hxl="#org+partner+code+list",
+        column_help="Partner codes, separated by ;",
+    ),
+    FieldDef(
+        "project",
+        "Project",
+        Widget.CODE,
+        hxl="#activity+project+code",
+        column_help="Project code.",
+        width=14,
+    ),
+    FieldDef(
+        "summary",
+        "Summary",
+        Widget.TEXTAREA,
+        hint="What happened, with whom, and what came of it.",
+        max_length=10_000,
+        nullable=False,
+        hxl="#description",
+        column_help="Summary.",
+        width=50,
+    ),
+    FieldDef(
+        "source",
+        "Source or reference",
+        Widget.TEXT,
+        hint="e.g. a report number, a document and section, or “own observation”.",
+        max_length=300,
+        nullable=False,
+        hxl="#meta+source",
+        column_help="Source or reference.",
+        width=24,
+    ),
+    # --- each type's own fields ----------------------------------------------------------
+    FieldDef(
+        "team",
+        "Team",
+        Widget.TEXT,
+        owner=_VISIT,
+        hint="e.g. Police development unit team",
+        max_length=200,
+        hxl="#meta+team",
+    ),
+    FieldDef("team_size", "Team size (people)", Widget.NUMBER, owner=_VISIT, hxl="#meta+team+num"),
+    FieldDef("overnight", "Overnight stay", Widget.BOOL, owner=_VISIT, hxl="#meta+overnight"),
+    FieldDef(
+        "persons_observed",
+        "Persons observed",
+        Widget.NUMBER,
+        owner=_VISIT,
+        hxl="#affected+observed+num",
+    ),
+    FieldDef(
+        "observations",
+        "Observations",
+        Widget.TEXTAREA,
+        owner=_VISIT,
+        max_length=10_000,
+        hxl="#meta+observations",
+    ),
+    FieldDef(
+        "findings",
+        "Findings",
+        Widget.MULTI,
+        Finding,
+        owner=_VISIT,
+        max_items=len(Finding),
+        hxl="#meta+findings+list",
+    ),
+    FieldDef(
+        "alert_level",
         "Alert level",
-        "select",
+        Widget.SELECT,
         AlertLevel,
+        owner=_VISIT,
         hint="The early-warning signal: elevated and high alerts show on the mission dashboard.",
+        hxl="#severity+alert",
     ),
-    "alert_closed": Spec(
-        "Alert closed", "bool", hint="Tick once the situation that raised the alert is resolved."
+    FieldDef(
+        "alert_closed",
+        "Alert closed",
+        Widget.BOOL,
+        owner=_VISIT,
+        hint="Tick once the situation that raised the alert is resolved.",
+        hxl="#severity+alert+closed",
     ),
-    "target_group": Spec("Target group", "select", TargetGroup),
-    "participants_total": Spec("Participants in total", "number"),
-    "participants_women": Spec("Of whom women", "number"),
-    "training_days": Spec("Days of training", "number"),
-    "reference_number": Spec("Reference number", "text", hint="e.g. SEC.FR/230/16", maxlength=80),
-    "report_kind": Spec("Kind of report", "select", ReportKind),
-    "recipients": Spec("Recipients", "multi", Recipient),
-    "self_initiated": Spec(
+    FieldDef(
+        "target_group",
+        "Target group",
+        Widget.SELECT,
+        TargetGroup,
+        owner=_TRAINING,
+        hxl="#targeted+group",
+    ),
+    FieldDef(
+        "participants_total",
+        "Participants in total",
+        Widget.NUMBER,
+        owner=_TRAINING,
+        hxl="#reached+participants+total",
+    ),
+    FieldDef(
+        "participants_women",
+        "Of whom women",
+        Widget.NUMBER,
+        owner=_TRAINING,
+        hxl="#reached+participants+f",
+    ),
+    FieldDef(
+        "training_days", "Days of training", Widget.NUMBER, owner=_TRAINING, hxl="#meta+days+num"
+    ),
+    FieldDef(
+        "reference_number",
+        "Reference number",
+        Widget.TEXT,
+        owner=_REPORT,
+        hint="e.g. SEC.FR/230/16",
+        max_length=80,
+        hxl="#meta+reference",
+    ),
+    FieldDef(
+        "report_kind",
+        "Kind of report",
+        Widget.SELECT,
+        ReportKind,
+        owner=_REPORT,
+        hxl="#meta+report_kind",
+    ),
+    FieldDef(
+        "recipients",
+        "Recipients",
+        Widget.MULTI,
+        Recipient,
+        owner=_REPORT,
+        max_items=len(Recipient),
+        hxl="#meta+recipients+list",
+    ),
+    FieldDef(
+        "self_initiated",
         "Self-initiated",
-        "bool",
+        Widget.BOOL,
+        owner=_REPORT,
         hint="Tick if the mission wrote it on its own initiative; "
         "leave empty if Vienna asked for it.",
+        hxl="#meta+self_initiated",
     ),
-    "period_from": Spec("Period covered from", "date", hint=DATE_HINT),
-    "period_to": Spec("Period covered to", "date", hint=DATE_HINT),
-    "meeting_kind": Spec("Kind of meeting", "select", MeetingKind),
-    "meeting_level": Spec("Level", "select", MeetingLevel),
-    "organisations_present": Spec("Organisations present", "textarea", maxlength=2_000),
-    "event_kind": Spec("Kind of event", "select", EventKind),
-    "attendees": Spec("Attendees", "number"),
-    "outcome": Spec(
-        "Outcome", "textarea", hint="e.g. “Tirana Declaration on Migration”", maxlength=2_000
+    FieldDef(
+        "period_from",
+        "Period covered from",
+        Widget.DATE,
+        owner=_REPORT,
+        hint=DATE_HINT,
+        hxl="#date+period+start",
     ),
-    "audience_reached": Spec("Audience reached (people)", "number"),
-    "assistance_kind": Spec("Kind of assistance", "select", AssistanceKind),
-    "research_topic": Spec("Research topic", "text", maxlength=300),
-}
+    FieldDef(
+        "period_to",
+        "Period covered to",
+        Widget.DATE,
+        owner=_REPORT,
+        hint=DATE_HINT,
+        hxl="#date+period+end",
+    ),
+    FieldDef(
+        "meeting_kind",
+        "Kind of meeting",
+        Widget.SELECT,
+        MeetingKind,
+        owner=_MEETING,
+        hxl="#meta+meeting_kind",
+    ),
+    FieldDef(
+        "meeting_level",
+        "Level",
+        Widget.SELECT,
+        MeetingLevel,
+        owner=_MEETING,
+        hxl="#meta+meeting_level",
+    ),
+    FieldDef(
+        "organisations_present",
+        "Organisations present",
+        Widget.TEXTAREA,
+        owner=_MEETING,
+        max_length=2_000,
+        hxl="#org+present",
+    ),
+    FieldDef(
+        "event_kind",
+        "Kind of event",
+        Widget.SELECT,
+        EventKind,
+        owner=_EVENT,
+        hxl="#meta+event_kind",
+    ),
+    FieldDef("attendees", "Attendees", Widget.NUMBER, owner=_EVENT, hxl="#reached+attendees"),
+    FieldDef(
+        "outcome",
+        "Outcome",
+        Widget.TEXTAREA,
+        owner=_EVENT,
+        hint="e.g. “Tirana Declaration on Migration”",
+        max_length=2_000,
+        hxl="#meta+outcome",
+    ),
+    FieldDef(
+        "audience_reached",
+        "Audience reached (people)",
+        Widget.NUMBER,
+        owner=ActivityType.AWARENESS,
+        hxl="#reached+audience",
+    ),
+    FieldDef(
+        "assistance_kind",
+        "Kind of assistance",
+        Widget.SELECT,
+        AssistanceKind,
+        owner=ActivityType.ASSISTANCE,
+        hxl="#meta+assistance_kind",
+    ),
+    FieldDef(
+        "research_topic",
+        "Research topic",
+        Widget.TEXT,
+        owner=ActivityType.RESEARCH_SUPPORT,
+        max_length=300,
+        hxl="#meta+research_topic",
+    ),
+    # --- kept by the workflow, or taken from elsewhere: never typed in -------------------
+    FieldDef(
+        "status",
+        "Status",
+        Widget.SELECT,
+        Status,
+        nullable=False,
+        entered=False,
+        hxl="#status",
+        column_help="Workflow state (export only).",
+    ),
+    FieldDef(
+        "country",
+        "Country",
+        Widget.TEXT,
+        entered=False,
+        hxl="#country+name",
+        column_help="Host country of the lead mission (export only).",
+    ),
+    FieldDef("review_comment", "Review comment", Widget.TEXTAREA, entered=False),
+    FieldDef("provenance", "Provenance", Widget.SELECT, Provenance, nullable=False, entered=False),
+)
 
-LABELS = {**COMMON_LABELS, **{name: spec.label for name, spec in TYPE_SPECS.items()}}
+FIELDS: dict[str, FieldDef] = {field.name: field for field in _REGISTRY}
+# What a request to create an activity may carry, in form order.
+ENTERED: tuple[FieldDef, ...] = tuple(f for f in _REGISTRY if f.entered)
+# What the form asks for (and a PATCH may change).
+CHANGEABLE: tuple[FieldDef, ...] = tuple(f for f in ENTERED if not f.fixed)
 
-VOCABS = {
-    "type": ActivityType,
-    "dimension": Dimension,
-    "response_area": ResponseArea,
-    "themes": Theme,
-    "status": Status,
-    "provenance": Provenance,
-    **{name: spec.vocab for name, spec in TYPE_SPECS.items() if spec.vocab is not None},
+# Fields that belong to one activity type only: the API, the form, the importer and the
+# database's CHECK constraints keep them empty on every other type.
+TYPE_FIELDS: dict[ActivityType, tuple[str, ...]] = {
+    activity_type: tuple(f.name for f in _REGISTRY if f.owner == activity_type)
+    for activity_type in ActivityType
 }
-LIST_FIELDS = ("other_missions", "locations", "partners", "themes", "findings", "recipients")
-BOOL_FIELDS = tuple(n for n, s in TYPE_SPECS.items() if s.kind == "bool")
-NUMBER_FIELDS = tuple(n for n, s in TYPE_SPECS.items() if s.kind == "number")
-DATE_FIELDS = ("start", "end", "period_from", "period_to")
-REQUIRED = {
-    "type": "choose the type of activity",
-    "title": "give the activity a title",
-    "start": "give the start date (a year is enough if that is all you know)",
-    "dimension": "choose the OSCE dimension",
-    "response_area": "choose the response area",
-}
-TEXT_FIELDS = ("title", "summary", "source", "project", "type", "dimension", "response_area")
+ALL_TYPE_FIELDS: tuple[str, ...] = tuple(f.name for f in _REGISTRY if f.owner is not None)
+COMMON_FIELDS: tuple[str, ...] = tuple(f.name for f in _REGISTRY if f.owner is None)
+
+LABELS: dict[str, str] = {f.name: f.label for f in _REGISTRY}
+VOCABS: dict[str, type[Labelled]] = {f.name: f.vocab for f in _REGISTRY if f.vocab is not None}
+DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in _REGISTRY if f.widget == Widget.DATE)
+# What the form says when a person leaves out a field the record needs.
+REQUIRED: dict[str, str] = {f.name: f.required for f in CHANGEABLE if f.required}
 
 
 def vocab_label(vocab, value) -> str:

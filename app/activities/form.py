@@ -12,26 +12,19 @@ from starlette.datastructures import FormData
 from app.accounts.deps import Viewer
 from app.activities import service
 from app.activities.fields import (
-    BOOL_FIELDS,
-    COMMON_LABELS,
+    CHANGEABLE,
+    COMMON_FIELDS,
     DATE_HINT,
+    FIELDS,
     LABELS,
-    LIST_FIELDS,
     REQUIRED,
-    TEXT_FIELDS,
-    TYPE_SPECS,
+    TYPE_FIELDS,
+    Widget,
 )
 from app.activities.models import Activity
 from app.errors import Forbidden
 from app.missions import service as missions
-from app.vocab import (
-    ALL_TYPE_FIELDS,
-    TYPE_FIELDS,
-    ActivityType,
-    LocationKind,
-    PartnerKind,
-    Role,
-)
+from app.vocab import ActivityType, LocationKind, PartnerKind, Role
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,11 +32,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def blank() -> dict[str, Any]:
-    form: dict[str, Any] = {name: "" for name in (*TEXT_FIELDS, "start", "end", "version")}
-    for name in ALL_TYPE_FIELDS:
-        form[name] = "" if name not in BOOL_FIELDS else False
-    for name in LIST_FIELDS:
-        form[name] = []
+    form: dict[str, Any] = {"version": ""}
+    for field in CHANGEABLE:
+        form[field.name] = [] if field.is_list else False if field.widget == Widget.BOOL else ""
     return form
 
 
@@ -52,9 +43,9 @@ def from_record(activity: Activity) -> dict[str, Any]:
     form = blank()
     for name in form:
         value = read.get(name)
-        if name in LIST_FIELDS:
+        if isinstance(form[name], list):
             form[name] = list(value or [])
-        elif name in BOOL_FIELDS:
+        elif isinstance(form[name], bool):
             form[name] = bool(value)
         else:
             form[name] = "" if value is None else str(value)
@@ -65,9 +56,9 @@ def from_post(posted: FormData) -> dict[str, Any]:
     """Everything typed, as typed (for showing the form again)."""
     form = blank()
     for name in form:
-        if name in LIST_FIELDS:
+        if isinstance(form[name], list):
             form[name] = [str(v)[:120] for v in posted.getlist(name)][:60]
-        elif name in BOOL_FIELDS:
+        elif isinstance(form[name], bool):
             form[name] = (posted.get(name) or "") not in ("", "false", "0")
         else:
             value = posted.get(name)
@@ -94,57 +85,43 @@ def to_data(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The body the API schema expects, and messages for what cannot even be read."""
     errors: dict[str, str] = {}
     data: dict[str, Any] = {}
-    for name in ("title", "type", "dimension", "response_area", "project"):
-        data[name] = form[name].strip() or None
-    for name in ("summary", "source"):
-        data[name] = form[name].strip()
-    for name in ("start", "end"):
-        data[name] = form[name].strip().upper() or None
-    for name in ("other_missions", "locations", "partners", "themes"):
-        data[name] = [v for v in form[name] if v]
-    for name, message in REQUIRED.items():
-        if not data[name]:
-            errors[name] = message
-    own = set(TYPE_FIELDS.get(ActivityType(data["type"]), ())) if _known_type(data) else set()
-    for name in ALL_TYPE_FIELDS:
-        value = form[name]
-        if name not in own:
+    chosen = ActivityType(form["type"]) if form["type"] in ActivityType.values() else None
+    for field in CHANGEABLE:
+        name, value = field.name, form[field.name]
+        if field.owner is not None and field.owner != chosen:
             # Another type's field is sent only by a hand-made post: let the rules say why.
             if value not in ("", [], False):
                 data[name] = True if value is True else value
             continue
-        kind = TYPE_SPECS[name].kind
-        if kind == "bool":
-            data[name] = bool(value)
-        elif kind == "multi":
-            data[name] = [v for v in value if v] or None
-        elif kind == "number":
-            text = value.strip().replace(" ", "")
-            if not text:
-                data[name] = None
-            elif re.fullmatch(r"-?\d{1,12}", text):
-                data[name] = int(text)
-            else:
-                errors[name] = "enter a whole number, e.g. 12"
-        elif kind == "date":
-            data[name] = value.strip().upper() or None
-        elif kind == "textarea":
-            data[name] = value.strip() or None
-        else:
-            data[name] = value.strip() or None
+        match field.widget:
+            case Widget.BOOL:
+                data[name] = bool(value)
+            case Widget.MULTI | Widget.CODES:
+                data[name] = [v for v in value if v] or field.blank
+            case Widget.NUMBER:
+                text = value.strip().replace(" ", "")
+                if not text:
+                    data[name] = None
+                elif re.fullmatch(r"-?\d{1,12}", text):
+                    data[name] = int(text)
+                else:
+                    errors[name] = "enter a whole number, e.g. 12"
+            case Widget.DATE:
+                data[name] = value.strip().upper() or field.blank
+            case _:
+                data[name] = value.strip() or field.blank
+        if name in REQUIRED and not data.get(name):
+            errors[name] = REQUIRED[name]
     return data, errors
 
 
-def _known_type(data: dict[str, Any]) -> bool:
-    return data.get("type") in ActivityType.values()
-
-
 def _same(name: str, new: Any, old: Any) -> bool:
-    if name in LIST_FIELDS:
+    field = FIELDS[name]
+    if field.is_list:
         return sorted(new or []) == sorted(old or [])
-    if name in BOOL_FIELDS:
+    if field.widget == Widget.BOOL:
         return bool(new) == bool(old)
-    if name in ("summary", "source"):
+    if field.blank == "":
         return (new or "") == (old or "")
     return new == old
 
@@ -196,7 +173,7 @@ def context(
     projects = sorted(projects, key=lambda p: (p.mission_id != lead.id, p.title))
     chosen = form["type"] if form["type"] in ActivityType.values() else ""
     errors = errors or {}
-    visible = {*COMMON_LABELS, *(TYPE_FIELDS[ActivityType(chosen)] if chosen else ())}
+    visible = {*COMMON_FIELDS, *(TYPE_FIELDS[ActivityType(chosen)] if chosen else ())}
     return {
         "form": form,
         "activity": activity,
@@ -214,8 +191,7 @@ def context(
         "chosen": chosen,
         "types": list(ActivityType),
         "type_fields": {t.value: TYPE_FIELDS[t] for t in ActivityType},
-        "specs": TYPE_SPECS,
-        "labels": LABELS,
+        "fields": FIELDS,
         "other_missions": [m for m in all_missions if m.id != lead.id],
         "locations": locations,
         "location_kinds": {k.value: k.label for k in LocationKind},

@@ -25,11 +25,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.activities.fields import TYPE_FIELDS
 from app.db import Base
 from app.missions.models import Location, Mission, Partner, Project
 from app.models_common import enum_check, precision_check, utcnow
 from app.vocab import (
-    TYPE_FIELDS,
     ActivityType,
     AlertLevel,
     AssistanceKind,

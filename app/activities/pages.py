@@ -26,7 +26,6 @@ from app.missions import service as missions
 from app.partial_dates import PartialDate
 from app.schemas_common import INT32_MAX
 from app.vocab import (
-    TYPE_FIELDS,
     ActivityType,
     Status,
 )
@@ -136,8 +135,8 @@ def _detail_context(session: Session, activity: Activity, user: Viewer, **extra)
         "start": PartialDate.of(activity.start_date, activity.start_precision),
         "end": PartialDate.of(activity.end_date, activity.end_precision),
         "type_fields": [
-            (fields.TYPE_SPECS[name].label, fields.readable(name, _stored(activity, name)))
-            for name in TYPE_FIELDS[ActivityType(activity.type)]
+            (fields.LABELS[name], fields.readable(name, _stored(activity, name)))
+            for name in fields.TYPE_FIELDS[ActivityType(activity.type)]
         ],
         "history": history.build(session, activity),
         "author": author.name if author else None,

@@ -1,4 +1,4 @@
-"""Request and response shapes for activities.
+"""Request and response shapes for activities, built from the field registry (`fields.py`).
 
 Shape rules live here (types, enums, lengths, ranges); rules that need the
 database or several fields at once live in `service.validate`.
@@ -7,9 +7,12 @@ database or several fields at once live in `service.validate`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, create_model, field_validator
+from pydantic.fields import FieldInfo
 
+from app.activities.fields import ALL_TYPE_FIELDS, CHANGEABLE, ENTERED, FIELDS, FieldDef, Widget
 from app.partial_dates import PartialDate
 from app.schemas_common import (
     Code,
@@ -21,122 +24,107 @@ from app.schemas_common import (
 )
 from app.vocab import (
     ActivityType,
-    AlertLevel,
-    AssistanceKind,
     Dimension,
-    EventKind,
-    Finding,
-    MeetingKind,
-    MeetingLevel,
     Provenance,
-    Recipient,
-    ReportKind,
     ResponseArea,
     Status,
-    TargetGroup,
     Theme,
 )
 
 
-class TypeFields(InputModel):
-    """The fields that belong to one activity type each (see vocab.TYPE_FIELDS)."""
-
-    team: Text(200) | None = None
-    team_size: Count | None = None
-    overnight: bool | None = None
-    persons_observed: Count | None = None
-    observations: Text(10_000) | None = None
-    findings: list[Finding] | None = Field(default=None, max_length=len(Finding))
-    alert_level: AlertLevel | None = None
-    alert_closed: bool | None = None
-    target_group: TargetGroup | None = None
-    participants_total: Count | None = None
-    participants_women: Count | None = None
-    training_days: Count | None = None
-    reference_number: Text(80) | None = None
-    report_kind: ReportKind | None = None
-    recipients: list[Recipient] | None = Field(default=None, max_length=len(Recipient))
-    self_initiated: bool | None = None
-    period_from: PartialDateField | None = None
-    period_to: PartialDateField | None = None
-    meeting_kind: MeetingKind | None = None
-    meeting_level: MeetingLevel | None = None
-    organisations_present: Text(2_000) | None = None
-    event_kind: EventKind | None = None
-    attendees: Count | None = None
-    outcome: Text(2_000) | None = None
-    audience_reached: Count | None = None
-    assistance_kind: AssistanceKind | None = None
-    research_topic: Text(300) | None = None
+def _request_type(field: FieldDef) -> Any:
+    """What a request's value for the field must be."""
+    match field.widget:
+        case Widget.TEXT | Widget.TEXTAREA:
+            return Text(field.max_length, min_length=field.min_length)
+        case Widget.NUMBER:
+            return Count
+        case Widget.BOOL:
+            return bool
+        case Widget.SELECT:
+            return field.vocab
+        case Widget.MULTI:
+            return list[field.vocab]
+        case Widget.DATE:
+            return PartialDateField
+        case Widget.CODE:
+            return Code
+        case Widget.CODES:
+            return list[Code]
+    raise AssertionError(f"no request type for the widget {field.widget!r}")
 
 
-class ActivityCreate(TypeFields):
-    mission: Code = Field(description="Code of the lead mission, e.g. MKD.")
-    other_missions: list[Code] = Field(
-        default_factory=list, max_length=20, description="Codes of the missions taking part."
+def _request_field(field: FieldDef, *, patch: bool = False) -> tuple[Any, FieldInfo]:
+    """The field in a create body, or (`patch`) in a PATCH body, where it may be left out."""
+    value_type = _request_type(field)
+    limits: dict[str, Any] = {"max_length": field.max_items} if field.is_list else {}
+    if field.description:
+        limits["description"] = field.description
+    if patch or field.blank is None and not field.required:
+        return value_type | None, Field(default=None, **limits)
+    if field.required:
+        return value_type, Field(**limits)
+    if field.is_list:
+        return value_type, Field(default_factory=list, **limits)
+    return value_type, Field(default=field.blank, **limits)
+
+
+ActivityCreate = create_model(
+    "ActivityCreate",
+    __base__=InputModel,
+    __module__=__name__,
+    **{field.name: _request_field(field) for field in ENTERED},
+)
+
+# A PATCH cannot erase what every record must hold.
+_NOT_NULL = tuple(f.name for f in CHANGEABLE if f.required or not f.nullable)
+_LISTS = frozenset(f.name for f in CHANGEABLE if f.is_list)
+
+
+class ActivityUpdate(
+    create_model(
+        "ActivityUpdateFields",
+        __base__=InputModel,
+        __module__=__name__,
+        **{field.name: _request_field(field, patch=True) for field in CHANGEABLE},
     )
-    type: ActivityType
-    title: Text(300, min_length=1)
-    start: PartialDateField
-    end: PartialDateField | None = None
-    locations: list[Code] = Field(default_factory=list, max_length=50)
-    partners: list[Code] = Field(default_factory=list, max_length=50)
-    project: Code | None = None
-    dimension: Dimension
-    response_area: ResponseArea
-    themes: list[Theme] = Field(default_factory=list, max_length=len(Theme))
-    summary: Text(10_000) = ""
-    source: Text(300) = ""
-    external_id: Text(120) | None = Field(
-        default=None, description="A stable id from the system the record came from."
-    )
-
-
-LIST_FIELDS = frozenset({"other_missions", "locations", "partners", "themes"})
-
-
-class ActivityUpdate(TypeFields):
+):
     """PATCH body: only the fields sent change; `version` must match the stored one."""
 
     version: int = Field(ge=1, le=2_147_483_647, description="The version you last read.")
-    other_missions: list[Code] | None = Field(default=None, max_length=20)
-    type: ActivityType | None = None
-    title: Text(300, min_length=1) | None = None
-    start: PartialDateField | None = None
-    end: PartialDateField | None = None
-    locations: list[Code] | None = Field(default=None, max_length=50)
-    partners: list[Code] | None = Field(default=None, max_length=50)
-    project: Code | None = None
-    dimension: Dimension | None = None
-    response_area: ResponseArea | None = None
-    themes: list[Theme] | None = Field(default=None, max_length=len(Theme))
-    summary: Text(10_000) | None = None
-    source: Text(300) | None = None
 
-    @field_validator(
-        "type",
-        "title",
-        "start",
-        "dimension",
-        "response_area",
-        "summary",
-        "source",
-        "other_missions",
-        "locations",
-        "partners",
-        "themes",
-        mode="after",
-    )
+    @field_validator(*_NOT_NULL, mode="after")
     @classmethod
     def _not_null(cls, value, info):
         """Leave a field out to keep it; null would erase something the record needs."""
         if value is None:
-            hint = " (send [] to empty the list)" if info.field_name in LIST_FIELDS else ""
+            hint = " (send [] to empty the list)" if info.field_name in _LISTS else ""
             raise ValueError(f"{info.field_name} cannot be null{hint}")
         return value
 
 
-class ActivityRead(OutputModel):
+def _read_type(field: FieldDef) -> Any:
+    """What a response holds for one of a type's own fields (null when not recorded)."""
+    match field.widget:
+        case Widget.TEXT | Widget.TEXTAREA | Widget.CODE | Widget.DATE:
+            # a type's own dates are stored as days: the response gives the ISO date
+            value_type = str
+        case Widget.CODES:
+            value_type = list[str]
+        case Widget.NUMBER:
+            value_type = int
+        case Widget.BOOL:
+            value_type = bool
+        case Widget.SELECT:
+            value_type = field.vocab
+        case Widget.MULTI:
+            value_type = list[field.vocab]
+    return value_type | None
+
+
+class _ActivityReadCommon(OutputModel):
+    """What every activity record holds, in the order responses give it."""
+
     id: int
     external_id: str | None
     mission: str
@@ -160,33 +148,14 @@ class ActivityRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    team: str | None = None
-    team_size: int | None = None
-    overnight: bool | None = None
-    persons_observed: int | None = None
-    observations: str | None = None
-    findings: list[Finding] | None = None
-    alert_level: AlertLevel | None = None
-    alert_closed: bool | None = None
-    target_group: TargetGroup | None = None
-    participants_total: int | None = None
-    participants_women: int | None = None
-    training_days: int | None = None
-    reference_number: str | None = None
-    report_kind: ReportKind | None = None
-    recipients: list[Recipient] | None = None
-    self_initiated: bool | None = None
-    period_from: str | None = None
-    period_to: str | None = None
-    meeting_kind: MeetingKind | None = None
-    meeting_level: MeetingLevel | None = None
-    organisations_present: str | None = None
-    event_kind: EventKind | None = None
-    attendees: int | None = None
-    outcome: str | None = None
-    audience_reached: int | None = None
-    assistance_kind: AssistanceKind | None = None
-    research_topic: str | None = None
+
+
+ActivityRead = create_model(
+    "ActivityRead",
+    __base__=_ActivityReadCommon,
+    __module__=__name__,
+    **{name: (_read_type(FIELDS[name]), None) for name in ALL_TYPE_FIELDS},
+)
 
 
 class ActivityPage(OutputModel):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import User
 from app.activities import aggregates as stats
 from app.activities import policy
+from app.activities.fields import ALL_TYPE_FIELDS, TYPE_FIELDS
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
 from app.activities.schemas import ActivityCreate, ActivityRead, ActivityUpdate
 from app.audit import service as audit
@@ -31,7 +32,7 @@ from app.missions.service import by_code
 from app.models_common import utcnow
 from app.partial_dates import PartialDate
 from app.schemas_common import INT32_MAX
-from app.vocab import ALL_TYPE_FIELDS, TYPE_FIELDS, ActivityType, Provenance, Status
+from app.vocab import ActivityType, Provenance, Status
 
 ENTITY = "activity"
 _PARTIAL_DATE_FIELDS = ("period_from", "period_to")

@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import selectinload
 
-from app import vocab
+from app.activities.fields import ALL_TYPE_FIELDS, LIST_WIDGETS, Widget
 from app.activities.models import Activity
 from app.activities.service import ActivityFilters, apply_filters
 from app.db import unit_of_work
@@ -62,7 +62,7 @@ def _typed(activity: Activity) -> dict:
         "status": activity.status,
         "country": activity.mission.host_country,
     }
-    for name in vocab.ALL_TYPE_FIELDS:
+    for name in ALL_TYPE_FIELDS:
         value = getattr(activity, name)
         if isinstance(value, date):
             value = value.isoformat()
@@ -181,6 +181,10 @@ def file_chunks(handle, size: int = 64 * 1024) -> Iterator[bytes]:
 # --- the import template ---------------------------------------------------------------------
 
 
+def _in_words(names: list[str]) -> str:
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 def template_csv() -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerow(cols.IMPORT_NAMES)
@@ -213,18 +217,16 @@ def template_xlsx(session, rows_with_lists: int = 5_000) -> bytes:
     lists = workbook.create_sheet("Lists")
     vocabularies: dict[str, list[str]] = {}
     for column in import_columns:
-        if column.kind == "enum":
-            vocabularies[column.name] = column.enum.values()
-        elif column.kind == "bool":
+        if column.widget == Widget.SELECT:
+            vocabularies[column.name] = column.vocab.values()
+        elif column.widget == Widget.BOOL:
             vocabularies[column.name] = ["yes", "no"]
     vocabularies["mission"] = list(session.scalars(select(Mission.code).order_by(Mission.code)))
     vocabularies["project"] = list(session.scalars(select(Project.code).order_by(Project.code)))
     references = {
         "location codes": list(session.scalars(select(Location.code).order_by(Location.code))),
         "partner codes": list(session.scalars(select(Partner.code).order_by(Partner.code))),
-        "themes": vocab.Theme.values(),
-        "findings": vocab.Finding.values(),
-        "recipients": vocab.Recipient.values(),
+        **{c.name: c.vocab.values() for c in import_columns if c.widget == Widget.MULTI},
     }
     position = 1
     for name, values in [*vocabularies.items(), *references.items()]:
@@ -249,6 +251,7 @@ def template_xlsx(session, rows_with_lists: int = 5_000) -> bytes:
         position += 1
 
     guide = workbook.create_sheet("Instructions", 0)
+    lists = [c.name.replace("_", " ") for c in import_columns if c.widget in LIST_WIDGETS]
     wrap = Alignment(wrap_text=True, vertical="top")
     lines = [
         "How to fill in this template",
@@ -256,12 +259,11 @@ def template_xlsx(session, rows_with_lists: int = 5_000) -> bytes:
         "Fill one row per activity in the 'Activities' sheet; keep its first row (the column "
         "names) as it is. Import the file on the Import page of FieldLog or with "
         "`fieldlog import FILE --mission CODE`.",
-        "Columns in bold blue are the template's. The required ones are type, title, start, "
-        "dimension and response_area. Leave mission blank to import into your own mission.",
+        "Columns in bold blue are the template's. The required ones are "
+        f"{_in_words(cols.REQUIRED)}. Leave mission blank to import into your own mission.",
         "Dates: 2015, 2015-Q4, 2015-11 or 2015-11-19 — write only what you know.",
-        "Lists (other missions, locations, partners, themes, findings, recipients): separate "
-        "values with a semicolon, e.g. 'anti_trafficking; policing'. The codes are on the "
-        "'Lists' sheet.",
+        f"Lists ({', '.join(lists)}): separate values with a semicolon, "
+        "e.g. 'anti_trafficking; policing'. The codes are on the 'Lists' sheet.",
         "Yes/no columns: yes or no. Numbers: whole numbers, no formulas.",
         "Fields of one activity type (e.g. participants_total for trainings) stay empty on "
         "other types.",
@@ -277,7 +279,7 @@ def template_xlsx(session, rows_with_lists: int = 5_000) -> bytes:
     for cell in guide[header_row]:
         cell.font = bold
     for column in import_columns:
-        allowed = ", ".join(column.enum.values()) if column.enum else ""
+        allowed = ", ".join(column.vocab.values()) if column.vocab else ""
         guide.append([column.name, "yes" if column.required else "", column.help, allowed])
     guide["A1"].font = Font(bold=True, size=14)
     for letter, width in zip("ABCD", (24, 10, 60, 60), strict=True):

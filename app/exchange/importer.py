@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from app.activities import aggregates as stats
 from app.activities import policy
 from app.activities import service as activities
+from app.activities.fields import ALL_TYPE_FIELDS, Widget
 from app.activities.models import (
     Activity,
     ActivityTheme,
@@ -45,7 +46,7 @@ from app.exchange import columns as cols
 from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused, read_table
 from app.missions.models import Mission
 from app.models_common import utcnow
-from app.vocab import ALL_TYPE_FIELDS, Provenance, Status
+from app.vocab import Provenance, Status
 
 BATCH = 2_000
 ANALYZE_AFTER = 1_000  # rows; a smaller import leaves the planner's picture about right
@@ -163,7 +164,11 @@ def _split(text: str) -> list[str]:
 
 def _convert(column: cols.Column, value, text: str) -> Any:
     """A cell (and its text, from _text) as the value ActivityCreate reads; None if empty."""
-    if column.kind == "int" and isinstance(value, int | float) and not isinstance(value, bool):
+    if (
+        column.widget == Widget.NUMBER
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
         if isinstance(value, float) and not value.is_integer():
             raise _Bad("give a whole number")
         return int(value)
@@ -171,28 +176,26 @@ def _convert(column: cols.Column, value, text: str) -> Any:
         return None
     if text[0] == "=":
         raise _Bad("formulas are not imported: type the value itself in this cell")
-    match column.kind:
-        case "text":
-            return text
-        case "list":
+    match column.widget:
+        case Widget.CODES:
             return _split(text)
-        case "enum":
-            return _enum_value(column.enum, text)
-        case "enum_list":
-            return [_enum_value(column.enum, part) for part in _split(text)]
-        case "bool":
+        case Widget.SELECT:
+            return _enum_value(column.vocab, text)
+        case Widget.MULTI:
+            return [_enum_value(column.vocab, part) for part in _split(text)]
+        case Widget.BOOL:
             low = text.lower()
             if low in cols.TRUE_WORDS:
                 return True
             if low in cols.FALSE_WORDS:
                 return False
             raise _Bad("write yes or no")
-        case "int":
+        case Widget.NUMBER:
             try:
                 return int(text.replace(",", "").replace(" ", ""))
             except ValueError:
                 raise _Bad("give a whole number") from None
-        case _:
+        case _:  # text, codes and dates: ActivityCreate reads them
             return text
 
 
@@ -385,7 +388,7 @@ def check_rows(
             if column.export_only:
                 if name == "status" and honour_status and shown:
                     try:
-                        status = Status(_enum_value(column.enum, shown))
+                        status = Status(_enum_value(column.vocab, shown))
                     except _Bad as exc:
                         row_errors.append(CellError(number, name, shown, str(exc)))
                 continue
