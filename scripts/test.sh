@@ -18,4 +18,5 @@ python3.11 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-cache  # the layering contracts in pyproject.toml
 .venv/bin/python -m pytest "$@"

@@ -20,6 +20,7 @@ Who may do what (see README, "Roles"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from app.accounts.models import User
@@ -60,13 +61,42 @@ def allows(rule: Rule, user: User | None) -> bool:
     return user is not None and user.role in RULE_ROLES[rule]
 
 
-# --- other records --------------------------------------------------------------------------
+def role_has_mission(role: str) -> bool:
+    """Focal points and heads of mission belong to exactly one mission; nobody else does."""
+    return role in MISSION_ROLES
+
+
+# --- questions pages and templates ask ------------------------------------------------------
+
+
+def can_log_activities(user: User | None) -> bool:
+    """Log (create) activities at all: mission staff, for their own mission."""
+    return allows(Rule.MISSION_STAFF, user) and user.mission_id is not None
+
+
+def can_import(user: User | None) -> bool:
+    """An import logs activities for the importer's mission, so the same people may."""
+    return can_log_activities(user)
+
+
+def can_manage_users(user: User | None) -> bool:
+    return allows(Rule.ADMIN, user)
 
 
 def can_manage_reference(user: User | None) -> bool:
     """Missions, locations, partners, projects, focal point appointments, users."""
-    return user is not None and user.role == ADMIN
+    return allows(Rule.ADMIN, user)
 
 
 def can_log_developments(user: User | None) -> bool:
     return allows(Rule.DEVELOPMENTS, user)
+
+
+# What a template may ask with `can("name")`; app.main hands these to app.web.
+TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {
+    "log_activities": can_log_activities,
+    "import": can_import,
+    "manage_users": can_manage_users,
+    "manage_reference": can_manage_reference,
+    "log_developments": can_log_developments,
+}

@@ -30,7 +30,6 @@ from app.vocab import (
     ActivityType,
     LocationKind,
     PartnerKind,
-    Role,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -223,5 +222,4 @@ def context(
         "projects": projects,
         "mission_codes": {m.id: m.code for m in all_missions},
         "date_hint": DATE_HINT,
-        "is_hom": user.role == Role.HEAD_OF_MISSION.value,
     }
