@@ -7,12 +7,16 @@ from pathlib import Path
 
 import pytest
 from importlinter.cli import lint_imports
+from sqlalchemy import select
 
 import app.main  # noqa: F401  (the composition root hands the policy questions to the templates)
 from app.accounts import policy as accounts_policy
 from app.accounts.deps import MissionRef, Viewer
+from app.accounts.models import User
 from app.activities import policy as activities_policy
 from app.web import env
+from tests.test_accounts import FP as FP_EMAIL
+from tests.test_accounts import browser, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,3 +214,43 @@ def test_logging_and_importing_are_offered_to_mission_staff(client_as, who, offe
     client = client_as(who)
     assert ('href="/activities/new"' in client.get("/activities").text) is offered
     assert ('action="/imports"' in client.get("/imports").text) is offered
+
+
+# --- user administration (with the missions, above accounts) --------------------------------
+
+
+def test_adding_a_user_for_an_unknown_mission_explains(client_as):
+    response = client_as("admin").post(
+        "/admin/users",
+        data={
+            "email": "new.fp@osce.example",
+            "name": "New Focal Point",
+            "role": "focal_point",
+            "mission": "XYZ",
+            "password": "a-long-and-unusual-passphrase",
+        },
+    )
+    assert response.status_code == 422
+    assert "no mission with code" in response.text
+    assert 'value="new.fp@osce.example"' in response.text
+
+
+def test_moving_a_focal_point_to_another_mission_signs_them_out(app, client_as, session):
+    fp_id = session.scalar(select(User.id).where(User.email == FP_EMAIL))
+    session.rollback()
+    browser_of_fp = browser(app)
+    sign_in(browser_of_fp)
+    admin = client_as("admin")
+
+    def save(**form):
+        data = {"active": "true", **form}
+        return admin.post(f"/admin/users/{fp_id}", data=data, follow_redirects=False)
+
+    assert save(role="focal_point", mission="MKD").status_code == 303  # nothing changed
+    assert browser_of_fp.get("/account").status_code == 200
+    assert save(role="focal_point", mission="SRB").status_code == 303
+    assert browser_of_fp.get("/account").headers["location"].startswith("/login")
+    assert session.get(User, fp_id).mission.code == "SRB"
+    refused = save(role="cpc_desk", mission="SRB")
+    assert refused.status_code == 422
+    assert "only focal points and heads of mission belong to a mission" in refused.text
