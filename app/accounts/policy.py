@@ -5,6 +5,8 @@ Two levels:
 - services ask the record-level questions, which live with the records they are about
   (`app/activities/policy.py`: may this user see, edit, submit, approve this activity?).
   A record the user may not see is reported as missing.
+Pages and templates ask a named question (`can_import(user)`; in a template
+`can("import")`) and never compare role names themselves (tests/test_layering.py checks).
 
 Who may do what (see README, "Roles"):
 - focal point: reads everything of their own mission; creates and edits their
@@ -97,6 +99,4 @@ TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {
     "log_activities": can_log_activities,
     "import": can_import,
     "manage_users": can_manage_users,
-    "manage_reference": can_manage_reference,
-    "log_developments": can_log_developments,
 }

@@ -111,12 +111,5 @@ def visible_stat(user, table, figure: str, *, lead_column: str = "lead_mission_i
     return approved
 
 
-# What a template may ask with `can("name", record)`; app.main hands these to app.web.
-TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {
-    "see": can_see,
-    "edit": can_edit,
-    "delete": can_delete,
-    "submit": can_submit,
-    "review": can_review,
-    "review_mission": can_review_mission,
-}
+# What a template may ask with `can("name", ...)`; app.main hands these to app.web.
+TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {"review_mission": can_review_mission}
