@@ -112,13 +112,13 @@ def create_user(
     ] = "",
 ) -> None:
     """Add a user who can sign in."""
-    from app.accounts import service
     from app.db import unit_of_work
     from app.errors import ValidationFailed
+    from app.missions.users import create_user as create
 
     try:
         with unit_of_work() as session:
-            user = service.create(
+            user = create(
                 session, email=email, name=name, role=role, mission_code=mission, password=password
             )
             typer.echo(f"Created {user.role} {user.email}.")
@@ -137,12 +137,13 @@ def demo_users(
     """Create demo users for every role and mission (demo only; see the README)."""
     from app.accounts.demo_users import DEMO_PASSWORD, disable_demo_users, ensure_demo_users
     from app.db import unit_of_work
+    from app.missions.service import get_all as all_missions
 
     with unit_of_work() as session:
         if disable:
             typer.echo(f"{disable_demo_users(session)} demo users deactivated.")
             return
-        added = ensure_demo_users(session)
+        added = ensure_demo_users(session, all_missions(session))
     typer.echo(f"{added} demo users added. Demo password for all of them: {DEMO_PASSWORD}")
 
 

@@ -10,8 +10,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 import app.models  # noqa: F401  (the whole schema, for relationships across domains)
+from app import web
+from app.accounts import policy as accounts_policy
 from app.accounts.deps import Public, SignedIn
 from app.accounts.pages import router as accounts_pages
+from app.activities import policy as activities_policy
 from app.activities.api import router as activities_api
 from app.activities.pages import router as activities_pages
 from app.config import Settings, get_settings
@@ -23,6 +26,7 @@ from app.exchange.api import router as exchange_api
 from app.exchange.pages import router as exchange_pages
 from app.missions.api import router as missions_api
 from app.missions.pages import router as missions_pages
+from app.missions.users import router as users_pages
 from app.security import (
     CSRFMiddleware,
     NulGuardMiddleware,
@@ -32,6 +36,9 @@ from app.security import (
 from app.web import render
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Templates ask the policies by name, e.g. can("review", activity) (see app/web.py).
+web.answer_questions(accounts_policy.TEMPLATE_QUESTIONS | activities_policy.TEMPLATE_QUESTIONS)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -57,6 +64,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(dashboards_pages)
     app.include_router(activities_pages)
     app.include_router(missions_pages)
+    app.include_router(users_pages)
     app.include_router(exchange_api)
     app.include_router(exchange_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import select_autoescape
+from jinja2 import pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from app import vocab
 from app.partial_dates import PartialDate
@@ -67,7 +69,30 @@ def query(params: dict[str, Any], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-env.globals.update(csrf_token=csrf_token, vocab=vocab, query=query)
+# Policy questions by name. This module sits below the domain packages and imports none of
+# them; the app's composition root (app.main) hands over each policy's questions.
+_questions: dict[str, Callable[..., bool]] = {}
+
+
+def answer_questions(questions: Mapping[str, Callable[..., bool]]) -> None:
+    """Let templates ask these policy questions with `can(name, ...)`."""
+    _questions.update(questions)
+
+
+@pass_context
+def can(context: Context, action: str, *about: Any) -> bool:
+    """`{% if can("review", activity) %}`: the policy's answer for the signed-in user.
+
+    Templates ask here instead of comparing role names, so the rule stays in one place.
+    """
+    try:
+        question = _questions[action]
+    except KeyError:
+        raise LookupError(f"No policy question {action!r}; known: {sorted(_questions)}") from None
+    return question(context.get("user"), *about)
+
+
+env.globals.update(csrf_token=csrf_token, vocab=vocab, query=query, can=can)
 env.filters.update(shade=shade)
 env.filters.update(label=label, partial_date=partial_date, number=number)
 

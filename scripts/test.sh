@@ -19,5 +19,6 @@ python3.11 -m venv .venv
 .venv/bin/pip install --quiet -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache  # the layering contracts in pyproject.toml
 .venv/bin/mypy  # settings and files in pyproject.toml [tool.mypy]
 .venv/bin/python -m pytest "$@"

@@ -118,13 +118,14 @@ def seed_database(url: str) -> dict[str, str]:
     from app.accounts.demo_users import ensure_demo_users
     from app.accounts.models import User
     from app.db import unit_of_work
+    from app.missions.service import get_all as all_missions
     from app.seeding import seed
 
     engine = make_engine(url)
     tokens = {}
     with unit_of_work(engine) as session:
         seed(session)
-        ensure_demo_users(session)
+        ensure_demo_users(session, all_missions(session))
         for user in session.scalars(select(User).where(User.is_demo)):
             _, secret = accounts.create_token(session, user=user, name="tests", days=30)
             tokens[user.email.split("@")[0]] = secret

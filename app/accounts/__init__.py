@@ -1,1 +1,1 @@
-"""Users, roles, sessions, tokens and the permission policy."""
+"""Users, roles, sessions, tokens and the permission policy (route level)."""

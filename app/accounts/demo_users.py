@@ -6,20 +6,25 @@ started with FIELDLOG_ENVIRONMENT=production refuses to run while any exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.accounts import service
 from app.accounts.models import User
-from app.missions import service as missions
 from app.vocab import Role
+
+if TYPE_CHECKING:  # missions sit above accounts: callers pass the missions in
+    from app.missions.models import Mission
 
 DEMO_PASSWORD = "fieldlog-demo-2016"
 DEMO_DOMAIN = "demo.fieldlog.example"
 
 
-def demo_accounts(session: Session) -> list[dict]:
-    """(email, name, role, mission) for every demo user."""
+def demo_accounts(missions: Iterable[Mission]) -> list[dict]:
+    """(email, name, role, mission) for every demo user: two per mission, two without."""
     accounts = [
         {
             "email": f"cpc@{DEMO_DOMAIN}",
@@ -34,14 +39,14 @@ def demo_accounts(session: Session) -> list[dict]:
             "mission": None,
         },
     ]
-    for mission in missions.get_all(session):
+    for mission in missions:
         code = mission.code.lower()
         accounts.append(
             {
                 "email": f"fp.{code}@{DEMO_DOMAIN}",
                 "name": f"Focal point {mission.short_name} (demo)",
                 "role": Role.FOCAL_POINT.value,
-                "mission": mission.code,
+                "mission": mission,
             }
         )
         accounts.append(
@@ -49,23 +54,24 @@ def demo_accounts(session: Session) -> list[dict]:
                 "email": f"hom.{code}@{DEMO_DOMAIN}",
                 "name": f"Head of mission {mission.short_name} (demo)",
                 "role": Role.HEAD_OF_MISSION.value,
-                "mission": mission.code,
+                "mission": mission,
             }
         )
     return accounts
 
 
-def ensure_demo_users(session: Session) -> int:
-    """Create the demo users that do not exist yet; returns how many were added."""
+def ensure_demo_users(session: Session, missions: Iterable[Mission]) -> int:
+    """Create the demo users of `missions` (and the CPC desk and administrator) that do not
+    exist yet; returns how many were added."""
     added = 0
-    for account in demo_accounts(session):
+    for account in demo_accounts(missions):
         if service.get_by_email(session, account["email"]) is None:
             service.create(
                 session,
                 email=account["email"],
                 name=account["name"],
                 role=account["role"],
-                mission_code=account["mission"],
+                mission=account["mission"],
                 password=DEMO_PASSWORD,
                 is_demo=True,
             )
@@ -84,7 +90,7 @@ def disable_demo_users(session: Session) -> int:
     """Deactivate every demo user and forget its password (audit entries keep the rows)."""
     users = list(session.scalars(select(User).where(User.is_demo.is_(True), User.active)))
     for user in users:
-        service.change(session, user=user, actor_id=None, active=False)
+        service.change(session, user=user, actor_id=None, mission=user.mission, active=False)
         user.password_hash = None
     session.flush()
     return len(users)

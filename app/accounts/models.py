@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
-from app.missions.models import Mission
 from app.models_common import enum_check, utcnow
 from app.vocab import Role
+
+if TYPE_CHECKING:  # missions sit above accounts: the relationship names its class by string
+    from app.missions.models import Mission
 
 
 class User(Base):
@@ -39,7 +42,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    mission: Mapped[Mission | None] = relationship(lazy="joined")
+    mission: Mapped[Mission | None] = relationship("Mission", lazy="joined")
 
 
 class UserSession(Base):

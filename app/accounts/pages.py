@@ -1,4 +1,8 @@
-"""Pages: sign in and out, your account and API tokens, and user administration."""
+"""Pages: sign in and out, your account and API tokens.
+
+User administration (who signs in, with which role, for which mission) is in
+app/missions/users.py: it needs the missions, and missions sit above accounts.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from fastapi.responses import RedirectResponse
 from app.accounts import service
 from app.accounts.deps import (
     SESSION_COOKIE,
-    Admin,
     Public,
     SignedIn,
     client_address,
@@ -20,8 +23,6 @@ from app.accounts.deps import (
 from app.deps import SessionDep
 from app.errors import ValidationFailed
 from app.forms import field_errors
-from app.missions import service as missions
-from app.vocab import Role
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -137,91 +138,3 @@ def create_token(
 def revoke_token(token_id: int, session: SessionDep, user: SignedIn):
     service.revoke_token(session, user=user, token_id=token_id)
     return RedirectResponse("/account", status_code=303)
-
-
-# --- administration -------------------------------------------------------------------------
-
-
-def _user_form_context(session, **extra):
-    return {"roles": list(Role), "missions": missions.get_all(session), **extra}
-
-
-@router.get("/admin/users")
-def users_page(request: Request, session: SessionDep, user: Admin):
-    blank = {"email": "", "name": "", "role": "focal_point", "mission": ""}
-    return render(
-        request,
-        "accounts/users.html",
-        _user_form_context(session, users=service.get_all(session), form=blank),
-    )
-
-
-@router.post("/admin/users")
-def add_user(
-    request: Request,
-    session: SessionDep,
-    user: Admin,
-    email: Annotated[str, Form(max_length=254)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
-    role: Annotated[str, Form(max_length=32)] = "",
-    mission: Annotated[str, Form(max_length=8)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
-):
-    form = {"email": email, "name": name, "role": role, "mission": mission}
-    try:
-        service.create(
-            session,
-            email=email,
-            name=name,
-            role=role,
-            password=password,
-            mission_code=mission or None,
-            actor_id=user.id,
-        )
-    except ValidationFailed as exc:
-        return render(
-            request,
-            "accounts/users.html",
-            _user_form_context(
-                session, users=service.get_all(session), form=form, errors=field_errors(exc)
-            ),
-            status_code=422,
-        )
-    return RedirectResponse("/admin/users", status_code=303)
-
-
-@router.post("/admin/users/{user_id}")
-def change_user(
-    request: Request,
-    user_id: int,
-    session: SessionDep,
-    user: Admin,
-    role: Annotated[str, Form(max_length=32)] = "",
-    mission: Annotated[str, Form(max_length=8)] = "",
-    active: Annotated[str, Form(max_length=5)] = "",
-):
-    """Change a role or mission, or (de)activate: any change ends the user's sessions."""
-    target = service.get_or_raise(session, user_id)
-    try:
-        service.change(
-            session,
-            user=target,
-            actor_id=user.id,
-            role=role or None,
-            mission_code=mission,
-            active=active == "true",
-        )
-    except ValidationFailed as exc:
-        blank = {"email": "", "name": "", "role": "focal_point", "mission": ""}
-        return render(
-            request,
-            "accounts/users.html",
-            _user_form_context(
-                session,
-                users=service.get_all(session),
-                form=blank,
-                row_errors={user_id: "; ".join(field_errors(exc).values())},
-            ),
-            status_code=422,
-        )
-    return RedirectResponse("/admin/users", status_code=303)

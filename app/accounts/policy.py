@@ -5,6 +5,8 @@ Two levels:
 - services ask the record-level questions, which live with the records they are about
   (`app/activities/policy.py`: may this user see, edit, submit, approve this activity?).
   A record the user may not see is reported as missing.
+Pages and templates ask a named question (`can_import(user)`; in a template
+`can("import")`) and never compare role names themselves (tests/test_layering.py checks).
 
 Who may do what (see README, "Roles"):
 - focal point: reads everything of their own mission; creates and edits their
@@ -20,6 +22,7 @@ Who may do what (see README, "Roles"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from app.accounts.actor import Actor
@@ -60,13 +63,40 @@ def allows(rule: Rule, user: Actor | None) -> bool:
     return user is not None and user.role in RULE_ROLES[rule]
 
 
-# --- other records --------------------------------------------------------------------------
+def role_has_mission(role: str) -> bool:
+    """Focal points and heads of mission belong to exactly one mission; nobody else does."""
+    return role in MISSION_ROLES
+
+
+# --- questions pages and templates ask ------------------------------------------------------
+
+
+def can_log_activities(user: Actor | None) -> bool:
+    """Log (create) activities at all: mission staff, for their own mission."""
+    return allows(Rule.MISSION_STAFF, user) and user.mission_id is not None
+
+
+def can_import(user: Actor | None) -> bool:
+    """An import logs activities for the importer's mission, so the same people may."""
+    return can_log_activities(user)
+
+
+def can_manage_users(user: Actor | None) -> bool:
+    return allows(Rule.ADMIN, user)
 
 
 def can_manage_reference(user: Actor | None) -> bool:
     """Missions, locations, partners, projects, focal point appointments, users."""
-    return user is not None and user.role == ADMIN
+    return allows(Rule.ADMIN, user)
 
 
 def can_log_developments(user: Actor | None) -> bool:
     return allows(Rule.DEVELOPMENTS, user)
+
+
+# What a template may ask with `can("name")`; app.main hands these to app.web.
+TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {
+    "log_activities": can_log_activities,
+    "import": can_import,
+    "manage_users": can_manage_users,
+}

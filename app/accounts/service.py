@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -13,14 +14,16 @@ from sqlalchemy.orm import Session
 from app.accounts.actor import Actor
 from app.accounts.models import ApiToken, LoginFailure, User, UserSession
 from app.accounts.passwords import hash_password, password_problem, verify_password
+from app.accounts.policy import role_has_mission
 from app.audit import service as audit
 from app.config import Settings
 from app.errors import FieldError, NotFound, ValidationFailed
-from app.missions.models import Mission
 from app.models_common import utcnow
 from app.vocab import Role
 
-MISSION_ROLES = {Role.FOCAL_POINT.value, Role.HEAD_OF_MISSION.value}
+if TYPE_CHECKING:  # missions sit above accounts; callers there find the mission by its code
+    from app.missions.models import Mission
+
 TOKEN_PREFIX = "flt_"
 LOGIN_FAILED_MESSAGE = "The email or password is not right, or the account is not active."
 LOCKED_MESSAGE = (
@@ -59,22 +62,13 @@ def get_all(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.role, User.email)))
 
 
-def _check_role_mission(session: Session, role: str, mission_code: str | None, errors: list):
-    mission = None
-    if role in MISSION_ROLES:
-        if not mission_code:
-            errors.append(
-                FieldError(("mission",), "focal points and heads of mission need a mission")
-            )
-        else:
-            mission = session.scalar(select(Mission).where(Mission.code == mission_code.upper()))
-            if mission is None:
-                errors.append(FieldError(("mission",), f"no mission with code {mission_code!r}"))
-    elif mission_code:
+def _check_role_mission(role: str, mission: Mission | None, errors: list[FieldError]) -> None:
+    if role_has_mission(role) and mission is None:
+        errors.append(FieldError(("mission",), "focal points and heads of mission need a mission"))
+    elif not role_has_mission(role) and mission is not None:
         errors.append(
             FieldError(("mission",), "only focal points and heads of mission belong to a mission")
         )
-    return mission
 
 
 def create(
@@ -84,7 +78,7 @@ def create(
     name: str,
     role: str,
     password: str,
-    mission_code: str | None = None,
+    mission: Mission | None = None,
     is_demo: bool = False,
     actor_id: int | None = None,
     check_password: bool = True,
@@ -100,7 +94,7 @@ def create(
         errors.append(FieldError(("name",), "enter the person's name"))
     if role not in Role.values():
         errors.append(FieldError(("role",), f"role must be one of {', '.join(Role.values())}"))
-    mission = _check_role_mission(session, role, mission_code, errors)
+    _check_role_mission(role, mission, errors)
     if check_password and (problem := password_problem(password, user_inputs=[email, name])):
         errors.append(FieldError(("password",), problem))
     if errors:
@@ -142,8 +136,8 @@ def change(
     *,
     user: User,
     actor_id: int | None,
+    mission: Mission | None,
     role: str | None = None,
-    mission_code: str | None = None,
     active: bool | None = None,
 ) -> User:
     """Change a user's role, mission or active flag; deactivating ends their sessions."""
@@ -153,12 +147,7 @@ def change(
     if role is not None and role not in Role.values():
         errors.append(FieldError(("role",), f"role must be one of {', '.join(Role.values())}"))
         raise ValidationFailed(errors)
-    code = (
-        mission_code
-        if mission_code is not None
-        else (user.mission.code if user.mission and new_role in MISSION_ROLES else None)
-    )
-    mission = _check_role_mission(session, new_role, code, errors)
+    _check_role_mission(new_role, mission, errors)
     if active is False and actor_id == user.id:
         errors.append(FieldError(("active",), "you cannot deactivate yourself"))
     if errors:
@@ -168,9 +157,10 @@ def change(
     if active is not None:
         user.active = active
     session.flush()
-    if user.active is False or before["role"] != user.role or before["mission"] != code:
+    after = _user_snapshot(user)
+    if user.active is False or before["role"] != user.role or before["mission"] != after["mission"]:
         end_all_sessions(session, user_id=user.id)
-    b, a = audit.changed_fields(before, _user_snapshot(user))
+    b, a = audit.changed_fields(before, after)
     if a:
         audit.record(
             session,

@@ -24,7 +24,11 @@ from app.activities.fields import (
 from app.activities.models import Activity
 from app.errors import Forbidden
 from app.missions import service as missions
-from app.vocab import ActivityType, LocationKind, PartnerKind, Role
+from app.vocab import (
+    ActivityType,
+    LocationKind,
+    PartnerKind,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -199,5 +203,4 @@ def context(
         "projects": projects,
         "mission_codes": {m.id: m.code for m in all_missions},
         "date_hint": DATE_HINT,
-        "is_hom": user.role == Role.HEAD_OF_MISSION.value,
     }

@@ -111,7 +111,6 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
             or form["sort"] not in ("", query.DEFAULT_SORT),
             "missions": missions.get_all(session),
             "sort_labels": query.SORT_LABELS,
-            "can_log": user.role in policy.MISSION_ROLES and user.mission is not None,
             "notice": NOTICES.get(params.get("done", "")),
         },
         status_code=422 if errors else 200,

@@ -7,6 +7,8 @@ Route-level rules (who may call a route at all) and the roles are in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import case, false, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
@@ -78,11 +80,14 @@ def edit_refusal(user: Actor | None, activity: Activity) -> str:
     )
 
 
+def can_review_mission(user: Actor | None, mission_id: int) -> bool:
+    """Approve or return the mission's submitted records: its head of mission."""
+    return user is not None and user.role == HEAD_OF_MISSION and user.mission_id == mission_id
+
+
 def can_review(user: Actor | None, activity: Activity) -> bool:
-    """Approve or return: the head of mission of the record's mission."""
-    return (
-        user is not None and user.role == HEAD_OF_MISSION and user.mission_id == activity.mission_id
-    )
+    """Approve or return this record."""
+    return can_review_mission(user, activity.mission_id)
 
 
 def can_submit(user: Actor | None, activity: Activity) -> bool:
@@ -108,3 +113,7 @@ def visible_stat(
     if user.role == CPC_DESK:
         return columns[Status.SUBMITTED.value] + approved
     return approved
+
+
+# What a template may ask with `can("name", ...)`; app.main hands these to app.web.
+TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {"review_mission": can_review_mission}

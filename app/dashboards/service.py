@@ -556,7 +556,7 @@ def mission_dashboard(
         .limit(LIST_LIMIT)
     )
     queue, queue_total = [], 0
-    if user is not None and user.role == policy.HEAD_OF_MISSION and user.mission_id == mission.id:
+    if policy.can_review_mission(user, mission.id):
         waiting = select(Activity).where(
             Activity.status == Status.SUBMITTED.value, Activity.mission_id == mission.id
         )

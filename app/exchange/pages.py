@@ -37,7 +37,6 @@ def errors_csv(errors: list[importer.CellError]) -> str:
 
 def _context(session, user, **extra) -> dict:
     return {
-        "can_import": user.mission is not None and user.role in ("focal_point", "head_of_mission"),
         "missions": missions.get_all(session),
         "max_mb": MAX_BYTES // 1_048_576,
         "max_rows": MAX_ROWS,

@@ -1,2 +1,2 @@
 """Missions and the reference data around them: locations, partners, focal points,
-projects and developments."""
+projects and developments; and user administration, since mission staff belong to one."""

@@ -1,0 +1,1 @@
+"""Getting activities in and out: spreadsheet import, exports and the background report."""
