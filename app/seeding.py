@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -157,22 +158,24 @@ def seed(session: Session, seeds_dir: Path = SEEDS_DIR) -> SeedReport:
         }
         _upsert(session, Development, "code", rec["key"], values, report, "developments")
 
-    new: dict[str, object] = {}
-    now = utcnow()
-    for rec in _load("activities.yaml", seeds_dir):
-        _seed_activity(session, rec, Provenance.STUDY, report, new, now)
+    records = [(rec, Provenance.STUDY) for rec in _load("activities.yaml", seeds_dir)]
     schedule = _load("reconstructed_visits.yaml", seeds_dir)
-    for rec in expand_visit_schedule(schedule):
-        _seed_activity(session, rec, Provenance.RECONSTRUCTED, report, new, now)
-    bulk.write_many(session, list(new.values()), actor_id=None, detail=AUDIT_DETAIL)
+    records += [(rec, Provenance.RECONSTRUCTED) for rec in expand_visit_schedule(schedule)]
+    new: dict[str, SimpleNamespace] = {}
+    for rec, provenance in records:
+        record = _seed_activity(session, rec, provenance, report)
+        if record is not None:
+            report.count("activities", new=record.external_id not in new, changed=True)
+            new[record.external_id] = record
+    bulk.write_many(session, new.values(), actor_id=None, detail=AUDIT_DETAIL)
     return report
 
 
 def _seed_activity(
-    session: Session, rec: dict, provenance: Provenance, report: SeedReport, new: dict, now
-) -> None:
+    session: Session, rec: dict, provenance: Provenance, report: SeedReport
+) -> SimpleNamespace | None:
     """Validate a seed record with the API's own rules; bring a stored one in line with
-    it, or add a new one to `new` (by key) for the bulk writer."""
+    it, or return a new one for the bulk writer."""
     key = rec["key"]
     body = {k: v for k, v in rec.items() if k != "key"}
     for name in ("start", "end", "period_from", "period_to"):
@@ -183,21 +186,20 @@ def _seed_activity(
     resolved = activities.validate(session, values, loc_prefix=(key,))
     existing = session.scalar(select(Activity).where(Activity.external_id == key))
     if existing is None:
-        report.count("activities", new=key not in new, changed=True)
-        new[key] = bulk.new_record(
+        return bulk.new_record(
             values,
             resolved,
             status=Status.APPROVED,
             provenance=provenance,
             created_by_id=None,
-            now=now,
+            now=utcnow(),
         )
-        return
     with writes.change(session, existing, actor_id=None, detail=AUDIT_DETAIL) as change:
         activities.fill(existing, values, resolved)
         existing.status = Status.APPROVED.value
         existing.provenance = provenance.value
     report.count("activities", new=False, changed=change.recorded)
+    return None
 
 
 def expand_visit_schedule(schedule: dict) -> list[dict]:

@@ -148,9 +148,9 @@ def write_many(
         ):
             insert_rows(session, table, payload)
         written += len(batch)
-        ids = [record.id for record in batch]
-        first_id = min(ids) if first_id is None else min(first_id, *ids)
-        last_id = max(ids) if last_id is None else max(last_id, *ids)
+        low, high = min(r.id for r in batch), max(r.id for r in batch)
+        first_id = low if first_id is None else min(first_id, low)
+        last_id = high if last_id is None else max(last_id, high)
     if audit == "summary" and written:
         summary = {"activities": written, "first_id": first_id, "last_id": last_id}
         insert_rows(session, AuditEntry.__table__, [_entry(now, actor_id, None, summary, detail)])
