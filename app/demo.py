@@ -1,28 +1,25 @@
 """Synthetic activities for demos and benchmarks.
 
 Deterministic for a given seed, and always marked: provenance 'synthetic',
-source 'synthetic (fieldlog demo)', external ids 'demo-<seed>-<n>'. Rows go in
-through bulk INSERTs in batches, with the dashboard aggregates added per batch
-in the same transaction, so a million takes minutes, not hours.
+source 'synthetic (fieldlog demo)', external ids 'demo-<seed>-<id>'. Rows go in
+through the bulk writer (activities/bulk.py) in batches of BATCH, each batch in its
+own transaction with its aggregates and one summary audit entry, so a million takes
+minutes, not hours.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, select
 
-from app.activities import aggregates as stats
+from app.activities import bulk
 from app.activities.fields import ALL_TYPE_FIELDS
-from app.activities.models import (
-    Activity,
-    ActivityTheme,
-    activity_locations,
-    activity_other_missions,
-)
-from app.db import insert_rows, unit_of_work
+from app.db import unit_of_work
 from app.missions.models import Location, Mission
 from app.models_common import utcnow
 from app.vocab import AlertLevel, Finding, TargetGroup
@@ -109,7 +106,6 @@ def generate(
         for loc in session.scalars(select(Location).order_by(Location.id)):
             if loc.mission_id in places:
                 places[loc.mission_id].append((loc.id, loc.name))
-        next_id = (session.scalar(select(func.max(Activity.id))) or 0) + 1
     weights = {code: w for code, w in MISSION_WEIGHTS.items() if code in missions}
     weights |= {code: 5 for code in missions if code not in weights}
     pick_mission = _weighted(rng, weights)
@@ -122,8 +118,7 @@ def generate(
     done = 0
     while done < count:
         size = min(BATCH, count - done)
-        rows, themes, joint, located = [], [], [], []
-        tally = stats.Tally()
+        records = []
         for _ in range(size):
             code = pick_mission()
             mission_id = missions[code]
@@ -131,10 +126,9 @@ def generate(
             _, areas, pool = TYPES[activity_type]
             area, dimension = rng.choice(areas)
             location_id, place = rng.choice(places[mission_id] or [(None, "the field")])
-            row = _row(rng, activity_type, place)
-            row.update(
-                id=next_id,
-                external_id=f"demo-{seed}-{next_id}",
+            record = SimpleNamespace(**_row(rng, activity_type, place))
+            record.__dict__.update(
+                id=None,
                 mission_id=mission_id,
                 type=activity_type,
                 start_date=FIRST_DAY + timedelta(days=rng.randrange(span)),
@@ -148,62 +142,42 @@ def generate(
                 created_at=now,
                 updated_at=now,
                 version=1,
+                partners=[],
             )
-            rows.append(row)
-            chosen = rng.sample(pool, rng.randint(1, min(2, len(pool))))
-            themes.extend({"activity_id": next_id, "theme": theme} for theme in chosen)
-            others: tuple[int, ...] = ()
+            record.themes = rng.sample(pool, rng.randint(1, min(2, len(pool))))
+            record.other_missions = []
             if rng.random() < 0.02:
                 other = rng.choice([c for c in codes if c != code])
-                others = (missions[other],)
-                joint.append({"activity_id": next_id, "mission_id": missions[other]})
-            row["is_joint"] = bool(others)
-            if location_id is not None and activity_type in LOCATED_TYPES:
-                located.append({"activity_id": next_id, "location_id": location_id})
-            tally.add(_facts(row, chosen, others, location_id))
-            next_id += 1
+                record.other_missions = [_Ref(missions[other])]
+            record.is_joint = bool(record.other_missions)
+            located = location_id is not None and activity_type in LOCATED_TYPES
+            record.locations = [_Ref(location_id)] if located else []
+            records.append(record)
         with unit_of_work(engine) as session:
-            insert_rows(session, Activity.__table__, rows)
-            insert_rows(session, ActivityTheme.__table__, themes)
-            insert_rows(session, activity_other_missions, joint)
-            insert_rows(session, activity_locations, located)
-            stats.apply(session, tally.contribution())
+            ids = bulk.reserve_ids(session, size)
+            for record, new_id in zip(records, ids, strict=True):
+                record.id, record.external_id = new_id, f"demo-{seed}-{new_id}"
+            bulk.write_many(
+                session,
+                records,
+                actor_id=None,
+                detail=f"synthetic demo data (fieldlog demo, seed {seed})",
+                audit="summary",
+            )
         done += size
         if progress:
             progress(done)
-    if engine.dialect.name == "postgresql":
-        with unit_of_work(engine) as session:
-            session.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('activities', 'id'), "
-                    "(SELECT max(id) FROM activities))"
-                )
-            )
     return done
 
 
 LOCATED_TYPES = frozenset({"monitoring_visit", "training", "meeting", "event"})
 
 
-def _facts(row: dict, themes, others: tuple[int, ...], location_id: int | None) -> stats.Facts:
-    """The aggregates' view of a generated row (the same as Facts.of for a loaded one)."""
-    located = location_id is not None and row["type"] in LOCATED_TYPES
-    return stats.Facts(
-        mission_id=row["mission_id"],
-        other_mission_ids=tuple(sorted(others)),
-        type=row["type"],
-        response_area=row["response_area"],
-        dimension=row["dimension"],
-        status=row["status"],
-        start_date=row["start_date"],
-        themes=tuple(sorted(themes)),
-        location_ids=(location_id,) if located else (),
-        target_group=row["target_group"],
-        participants_total=row["participants_total"],
-        participants_women=row["participants_women"],
-        alert_level=row["alert_level"],
-        alert_closed=row["alert_closed"],
-    )
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """A linked row (mission, location) as the bulk writer reads it: by its id."""
+
+    id: int
 
 
 _NULL_TYPE_FIELDS = dict.fromkeys(

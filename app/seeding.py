@@ -2,7 +2,9 @@
 
 Every record has a stable key, so loading twice leaves exactly the same rows:
 rows are inserted when new and brought in line with the file otherwise
-(SQLAlchemy writes nothing for a value that did not change).
+(SQLAlchemy writes nothing for a value that did not change). New activities go in
+through the bulk writer, changed ones through the write path (activities/writes.py),
+so the aggregates and the audit trail follow either way.
 """
 
 from __future__ import annotations
@@ -10,17 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.activities import aggregates as stats
+from app.activities import bulk, writes
 from app.activities import service as activities
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
-from app.audit import service as audit
 from app.missions.models import (
     Development,
     FocalPointAppointment,
@@ -29,10 +31,12 @@ from app.missions.models import (
     Partner,
     Project,
 )
+from app.models_common import utcnow
 from app.partial_dates import PartialDate
 from app.vocab import ActivityType, Provenance, Status
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+AUDIT_DETAIL = "seed"
 
 # Spread of n visits over a Monday-to-Friday week (day offsets from Monday).
 WEEKDAY_SPREAD = {1: [2], 2: [1, 3], 3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4]}
@@ -154,51 +158,48 @@ def seed(session: Session, seeds_dir: Path = SEEDS_DIR) -> SeedReport:
         }
         _upsert(session, Development, "code", rec["key"], values, report, "developments")
 
-    for rec in _load("activities.yaml", seeds_dir):
-        _seed_activity(session, rec, Provenance.STUDY, report)
-
+    records = [(rec, Provenance.STUDY) for rec in _load("activities.yaml", seeds_dir)]
     schedule = _load("reconstructed_visits.yaml", seeds_dir)
-    for rec in expand_visit_schedule(schedule):
-        _seed_activity(session, rec, Provenance.RECONSTRUCTED, report)
+    records += [(rec, Provenance.RECONSTRUCTED) for rec in expand_visit_schedule(schedule)]
+    new: dict[str, SimpleNamespace] = {}
+    for rec, provenance in records:
+        record = _seed_activity(session, rec, provenance, report)
+        if record is not None:
+            report.count("activities", new=record.external_id not in new, changed=True)
+            new[record.external_id] = record
+    bulk.write_many(session, new.values(), actor_id=None, detail=AUDIT_DETAIL)
     return report
 
 
-def _seed_activity(session: Session, rec: dict, provenance: Provenance, report: SeedReport):
-    """Validate a seed record with the API's own rules, then insert or update it."""
+def _seed_activity(
+    session: Session, rec: dict, provenance: Provenance, report: SeedReport
+) -> SimpleNamespace | None:
+    """Validate a seed record with the API's own rules; bring a stored one in line with
+    it, or return a new one for the bulk writer."""
     key = rec["key"]
     body = {k: v for k, v in rec.items() if k != "key"}
     for name in ("start", "end", "period_from", "period_to"):
         if body.get(name) is not None:
             body[name] = str(body[name])
     data = ActivityCreate.model_validate({**body, "external_id": key})
-    existing = session.scalar(select(Activity).where(Activity.external_id == key))
-    if existing is None:
-        activities.create(session, data=data, status=Status.APPROVED, provenance=provenance)
-        report.count("activities", new=True, changed=False)
-        return
     values = activities.fields_of(data)
     resolved = activities.validate(session, values, loc_prefix=(key,))
-    before = activities.snapshot(existing)
-    before_facts = stats.Facts.of(existing)
-    activities.fill(existing, values, resolved)
-    existing.status = Status.APPROVED.value
-    existing.provenance = provenance.value
-    after = activities.snapshot(existing)
-    changed = before != after
-    report.count("activities", new=False, changed=changed)
-    if changed:
-        session.flush()
-        stats.record_change(session, before_facts, stats.Facts.of(existing))
-        b, a = audit.changed_fields(before, activities.snapshot(existing))
-        audit.record(
-            session,
-            action="update",
-            entity=activities.ENTITY,
-            entity_id=existing.id,
-            before=b,
-            after=a,
-            detail="seed",
+    existing = session.scalar(select(Activity).where(Activity.external_id == key))
+    if existing is None:
+        return bulk.new_record(
+            values,
+            resolved,
+            status=Status.APPROVED,
+            provenance=provenance,
+            created_by_id=None,
+            now=utcnow(),
         )
+    with writes.change(session, existing, actor_id=None, detail=AUDIT_DETAIL) as change:
+        activities.fill(existing, values, resolved)
+        existing.status = Status.APPROVED.value
+        existing.provenance = provenance.value
+    report.count("activities", new=False, changed=change.recorded)
+    return None
 
 
 def expand_visit_schedule(schedule: dict) -> list[dict]:

@@ -1,9 +1,10 @@
 """Keeping the aggregates in step with the activities.
 
-A record's *contribution* is what it adds to each aggregate row. Every write
-takes the contribution before and after the change and adds the difference,
-in the same transaction as the change itself, with an upsert (INSERT … ON
-CONFLICT DO UPDATE) so concurrent writers never lose an increment.
+A record's *contribution* is what it adds to each aggregate row, by the rules of
+counting.py. The write path (writes.py for one record, bulk.py for many) takes the
+contribution before and after a change and adds the difference, in the same
+transaction as the change itself, with an upsert (INSERT … ON CONFLICT DO UPDATE)
+so concurrent writers never lose an increment. `recount` is the independent check.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.activities import counting
 from app.activities.aggregate_models import ALL, STATUSES, ActivityStat, TrainingStat, VisitStat
+from app.activities.models import Activity
 
 
 def _columns(*figures: str) -> tuple[str, ...]:
@@ -37,7 +40,7 @@ ACTIVITY_KEY = (
     "response_area",
     "dimension",
 )
-ACTIVITY_VALUES = _columns("n", "trained", "women", "split", "alerts")
+ACTIVITY_VALUES = _columns(*counting.FIGURES)
 TRAINING_KEY = ("mission_id", "period", "target_group")
 TRAINING_VALUES = _columns("n", "trained", "women")
 VISIT_KEY = ("mission_id", "week", "location_id")
@@ -47,7 +50,6 @@ TABLES = (
     (TrainingStat, TRAINING_KEY, TRAINING_VALUES),
     (VisitStat, VISIT_KEY, VISIT_VALUES),
 )
-OPEN_ALERT_LEVELS = frozenset({"low", "elevated", "high"})
 
 
 @dataclass(frozen=True)
@@ -116,15 +118,14 @@ class Tally:
         self.visits: Counter = Counter()
 
     def add(self, facts: Facts) -> None:
-        is_training = facts.type == "training"
-        trained = (facts.participants_total or 0) if is_training else 0
-        women = (facts.participants_women or 0) if is_training else 0
-        split = trained if is_training and facts.participants_women is not None else 0
-        alert = int(
-            facts.type == "monitoring_visit"
-            and facts.alert_level in OPEN_ALERT_LEVELS
-            and not facts.alert_closed
+        """Count one activity by the rules of app/activities/counting.py."""
+        type_ = facts.type
+        trained = counting.people_trained(type_, facts.participants_total)
+        women = counting.women_trained(type_, facts.participants_women)
+        split = counting.trained_with_women_known(
+            type_, facts.participants_total, facts.participants_women
         )
+        alert = int(counting.is_open_alert(type_, facts.alert_level, facts.alert_closed))
         month = month_of(facts.start_date)
         shape = (
             facts.mission_id,
@@ -146,14 +147,14 @@ class Tally:
             figures[3] += split
             figures[4] += alert
         status = facts.status
-        if is_training:
+        if counting.counts_as_training(type_):
             key = (facts.mission_id, month, facts.target_group or "")
             self.training[(key, f"n_{status}")] += 1
             if trained:
                 self.training[(key, f"trained_{status}")] += trained
             if women:
                 self.training[(key, f"women_{status}")] += women
-        if facts.type == "monitoring_visit":
+        if counting.counts_as_visit(type_):
             week = week_of(facts.start_date)
             for location_id in facts.location_ids:
                 self.visits[((facts.mission_id, week, location_id), f"n_{status}")] += 1
@@ -173,16 +174,15 @@ class Tally:
                 ("type", type_, ALL, ALL),
                 ("all", ALL, ALL, ALL),
             )
-            lead_values = {
-                f"n_{status}": n,
-                f"trained_{status}": trained,
-                f"women_{status}": women,
-                f"split_{status}": split,
-                f"alerts_{status}": alerts,
-            }
+            figures = dict(zip(counting.FIGURES, (n, trained, women, split, alerts), strict=True))
+            lead_values = {f"{name}_{status}": value for name, value in figures.items()}
             # A joint activity counts for each mission involved; the people it
             # trained count once, for the lead mission.
-            other_values = {f"n_{status}": n, f"alerts_{status}": alerts}
+            other_values = {
+                f"{name}_{status}": value
+                for name, value in figures.items()
+                if name not in counting.LEAD_ONLY
+            }
             involved = [(lead_id, lead_values)] + [(m, other_values) for m in other_ids]
             for mission_id, values in involved:
                 for grain, period in periods:
@@ -260,14 +260,12 @@ def apply(session: Session, delta: Mapping[type, Counter]) -> None:
 
 
 def record_change(session: Session, before: Facts | None, after: Facts | None) -> None:
-    """Called by every write to an activity (create: before=None; delete: after=None)."""
+    """Called by the write path for every change (create: before=None; delete: after=None)."""
     apply(session, difference(before, after))
 
 
 def rebuild(session: Session) -> None:
-    """Recompute every aggregate from the raw rows (after bulk loads, or to repair)."""
-    from app.activities.models import Activity
-
+    """Recompute every aggregate from the raw rows (to repair them)."""
     for model, _, _ in TABLES:
         session.execute(delete(model))
     tally = Tally()
@@ -288,14 +286,74 @@ def snapshot(session: Session) -> dict[str, set[tuple[Any, ...]]]:
 
 
 def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
-    """What the aggregates should hold for these activities, computed from scratch."""
-    tally = Tally()
+    """What the aggregates should hold for these activities, worked out from scratch.
+
+    The test oracle, so deliberately independent of the code it checks: it states the
+    counting rules again in its own words (not through counting.py, Facts or Tally) and
+    expands each activity into its rows one by one.
+    """
+    activity_rows: Counter = Counter()
+    training_rows: Counter = Counter()
+    visit_rows: Counter = Counter()
     for activity in activities:
-        tally.add(Facts.of(activity))
-    total = tally.contribution()
+        status = activity.status
+        is_training = activity.type == "training"
+        is_visit = activity.type == "monitoring_visit"
+        lead = activity.mission_id
+        figures = {
+            "n": 1,
+            "trained": activity.participants_total or 0 if is_training else 0,
+            "women": activity.participants_women or 0 if is_training else 0,
+            "split": (
+                activity.participants_total or 0
+                if is_training and activity.participants_women is not None
+                else 0
+            ),
+            "alerts": int(
+                is_visit
+                and activity.alert_level in ("low", "elevated", "high")
+                and not activity.alert_closed
+            ),
+        }
+        month = date(activity.start_date.year, activity.start_date.month, 1)
+        missions = [lead] + [m.id for m in activity.other_missions]
+        for mission_id in missions:
+            for grain, period in (("month", month), ("year", date(month.year, 1, 1))):
+                for theme in ["", *activity.themes]:
+                    for level, type_, area, dimension in (
+                        ("fine", activity.type, activity.response_area, activity.dimension),
+                        ("area", "*", activity.response_area, "*"),
+                        ("type", activity.type, "*", "*"),
+                        ("all", "*", "*", "*"),
+                    ):
+                        key = (
+                            grain,
+                            level,
+                            theme,
+                            mission_id,
+                            period,
+                            lead,
+                            type_,
+                            area,
+                            dimension,
+                        )
+                        for name, value in figures.items():
+                            if mission_id == lead or name in ("n", "alerts"):
+                                activity_rows[(key, f"{name}_{status}")] += value
+        if is_training:
+            key = (lead, month, activity.target_group or "")
+            for name in ("n", "trained", "women"):
+                training_rows[(key, f"{name}_{status}")] += figures[name]
+        if is_visit:
+            monday = activity.start_date - timedelta(days=activity.start_date.weekday())
+            for location in activity.locations:
+                visit_rows[((lead, monday, location.id), f"n_{status}")] += 1
+    counted = {ActivityStat: activity_rows, TrainingStat: training_rows, VisitStat: visit_rows}
     result = {}
     for model, _, value_names in TABLES:
-        rows = _rows(total.get(model, Counter()), value_names)
+        rows: dict[tuple, dict[str, int]] = {}
+        for (key, name), value in counted[model].items():
+            rows.setdefault(key, dict.fromkeys(value_names, 0))[name] += value
         result[model.__tablename__] = {
             (*key, *(values[n] for n in value_names))
             for key, values in rows.items()

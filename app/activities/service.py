@@ -1,7 +1,8 @@
 """Creating, changing, deleting and listing activities.
 
 Services take a session and keyword arguments; they flush but never commit
-(the request's unit of work does). Every change writes an audit entry.
+(the request's unit of work does). Every change is written through writes.py,
+which keeps the dashboard aggregates and the audit trail in step with it.
 
 `actor` is the signed-in user, checked against the policy; None means the
 system itself (the seed loader, the CLI), which the policy does not restrict.
@@ -20,12 +21,10 @@ from sqlalchemy import Select, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
-from app.activities import aggregates as stats
-from app.activities import policy
+from app.activities import policy, writes
 from app.activities.fields import ALL_TYPE_FIELDS, TYPE_FIELDS
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
 from app.activities.schemas import ActivityCreate, ActivityRead, ActivityUpdate
-from app.audit import service as audit
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.missions.models import Location, Mission, Partner, Project
 from app.missions.service import by_code
@@ -230,18 +229,7 @@ def create(
         created_by_id=author_id,
     )
     fill(activity, values, resolved)
-    session.add(activity)
-    session.flush()
-    stats.record_change(session, None, stats.Facts.of(activity))
-    audit.record(
-        session,
-        action="create",
-        entity=ENTITY,
-        entity_id=activity.id,
-        after=snapshot(activity),
-        user_id=author_id,
-    )
-    return activity
+    return writes.add(session, activity, actor_id=author_id)
 
 
 def _as_values(activity: Activity) -> dict[str, Any]:
@@ -289,8 +277,6 @@ def update(
     if actor is not None and not policy.can_edit(actor, activity):
         raise Forbidden(policy.edit_refusal(actor, activity))
     check_version(activity, patch.version)
-    before = snapshot(activity)
-    before_facts = stats.Facts.of(activity)
     values = _as_values(activity)
     changes = {k: v for k, v in fields_of(patch).items() if k in patch.model_fields_set}
     changes.pop("version", None)
@@ -302,21 +288,10 @@ def update(
     resolved = validate(session, values)
     if actor is not None and not policy.can_create_for(actor, resolved.mission.id):
         raise Forbidden("A record cannot be moved to another mission.")
-    fill(activity, values, resolved)
-    # Touch the row itself so the version moves even when only links changed.
-    activity.updated_at = utcnow()
-    session.flush()
-    stats.record_change(session, before_facts, stats.Facts.of(activity))
-    before_diff, after_diff = audit.changed_fields(before, snapshot(activity))
-    audit.record(
-        session,
-        action="update",
-        entity=ENTITY,
-        entity_id=activity.id,
-        before=before_diff,
-        after=after_diff,
-        user_id=actor.id if actor else None,
-    )
+    with writes.change(session, activity, actor_id=actor.id if actor else None):
+        fill(activity, values, resolved)
+        # Touch the row itself so the version moves even when only links changed.
+        activity.updated_at = utcnow()
     return activity
 
 
@@ -331,17 +306,7 @@ def delete(
             else policy.edit_refusal(actor, activity)
         )
     check_version(activity, version)
-    stats.record_change(session, stats.Facts.of(activity), None)
-    audit.record(
-        session,
-        action="delete",
-        entity=ENTITY,
-        entity_id=activity.id,
-        before=snapshot(activity),
-        user_id=actor.id if actor else None,
-    )
-    session.delete(activity)
-    session.flush()
+    writes.delete(session, activity, actor_id=actor.id if actor else None)
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -9,11 +9,9 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.activities import aggregates as stats
-from app.activities import policy
+from app.activities import policy, writes
 from app.activities.models import Activity
-from app.activities.service import ENTITY, check_version
-from app.audit import service as audit
+from app.activities.service import check_version
 from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from app.models_common import utcnow
 from app.vocab import Status
@@ -95,24 +93,17 @@ def transition(
         raise ValidationFailed(
             [FieldError(("body", "comment"), "say what needs to change before it is approved")]
         )
-    before = {"status": activity.status, "review_comment": activity.review_comment}
-    before_facts = stats.Facts.of(activity)
-    activity.status = step.target.value
-    if action is Action.RETURN:
-        activity.review_comment = comment
-    elif action is Action.APPROVE:
-        activity.review_comment = None
-    activity.updated_at = utcnow()
-    session.flush()
-    stats.record_change(session, before_facts, stats.Facts.of(activity))
-    audit.record(
+    with writes.change(
         session,
+        activity,
+        actor_id=actor.id if actor else None,
         action="transition",
-        entity=ENTITY,
-        entity_id=activity.id,
-        before=before,
-        after={"status": activity.status, "review_comment": activity.review_comment},
-        user_id=actor.id if actor else None,
         detail=f"{action.value}: {comment}" if comment else action.value,
-    )
+    ):
+        activity.status = step.target.value
+        if action is Action.RETURN:
+            activity.review_comment = comment
+        elif action is Action.APPROVE:
+            activity.review_comment = None
+        activity.updated_at = utcnow()
     return activity

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import String, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.activities import policy
+from app.activities import counting, policy
 from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitStat
-from app.activities.aggregates import OPEN_ALERT_LEVELS, week_of
-from app.activities.models import Activity, ActivityTheme, activity_other_missions
+from app.activities.aggregates import week_of
+from app.activities.models import Activity, ActivityTheme
 from app.dashboards import periods
 from app.dashboards.schemas import (
     ActivityLine,
@@ -51,9 +51,9 @@ HEATMAP_MAX_WEEKS = 104
 LIST_LIMIT = 20
 
 # A figures row: (mission_id, column, n, trained, women, split, alerts). The same shape
-# comes from the aggregates and from the raw rows.
+# comes from the aggregates and from the raw rows, counted by app/activities/counting.py.
 Row = tuple
-FIGURES = ("n", "trained", "women", "split", "alerts")
+FIGURES = counting.FIGURES
 
 
 def period_from_params(start: PartialDate | None, end: PartialDate | None) -> Period:
@@ -95,56 +95,12 @@ def _stat_figures(session, segment, *, user, axis, theme, dimension, mission_id)
     return list(session.execute(query.group_by(t.c.mission_id, column)))
 
 
-def _involvement():
-    """(activity_id, mission_id, is_lead) for every mission leading or taking part."""
-    lead = select(
-        Activity.id.label("activity_id"),
-        Activity.mission_id.label("mission_id"),
-        literal(True).label("is_lead"),
-    )
-    joint = select(
-        activity_other_missions.c.activity_id,
-        activity_other_missions.c.mission_id,
-        literal(False).label("is_lead"),
-    )
-    return union_all(lead, joint).subquery("involvement")
-
-
 def _raw_figures(session, segment, *, user, axis, theme, dimension, mission_id) -> list[Row]:
-    inv = _involvement()
+    inv = counting.involvement()
     column = {"area": Activity.response_area, "type": Activity.type, "theme": ActivityTheme.theme}
     column = column[axis]
-    lead_training = and_(Activity.type == ActivityType.TRAINING.value, inv.c.is_lead)
     query = (
-        select(
-            inv.c.mission_id,
-            column,
-            func.count(),
-            func.sum(case((lead_training, func.coalesce(Activity.participants_total, 0)), else_=0)),
-            func.sum(case((lead_training, func.coalesce(Activity.participants_women, 0)), else_=0)),
-            func.sum(
-                case(
-                    (
-                        and_(lead_training, Activity.participants_women.is_not(None)),
-                        func.coalesce(Activity.participants_total, 0),
-                    ),
-                    else_=0,
-                )
-            ),
-            func.sum(
-                case(
-                    (
-                        and_(
-                            Activity.type == ActivityType.MONITORING_VISIT.value,
-                            Activity.alert_level.in_(OPEN_ALERT_LEVELS),
-                            func.coalesce(Activity.alert_closed, False).is_(False),
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-        )
+        select(inv.c.mission_id, column, *counting.figures_sql(is_lead=inv.c.is_lead))
         .select_from(inv)
         .join(Activity, Activity.id == inv.c.activity_id)
         .where(
@@ -365,7 +321,7 @@ def monthly_series(
 
 
 def _raw_monthly(session, segment, *, user, by, mission_id, theme, dimension):
-    inv = _involvement()
+    inv = counting.involvement()
     key = inv.c.mission_id if by == "mission" else Activity.type
     query = (
         select(cast(Activity.start_date, String), key, func.count())
@@ -444,12 +400,12 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
                 select(
                     func.coalesce(Activity.target_group, ""),
                     func.count(),
-                    func.sum(func.coalesce(Activity.participants_total, 0)),
-                    func.sum(func.coalesce(Activity.participants_women, 0)),
+                    func.sum(counting.people_trained_sql()),
+                    func.sum(counting.women_trained_sql()),
                 )
                 .where(
                     Activity.mission_id == mission.id,
-                    Activity.type == ActivityType.TRAINING.value,
+                    Activity.type == counting.TRAINING,
                     Activity.start_date >= segment.start,
                     Activity.start_date <= segment.end,
                     policy.visible_activities(user),

@@ -20,27 +20,18 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.activities import aggregates as stats
-from app.activities import policy
+from app.activities import bulk, policy
 from app.activities import service as activities
 from app.activities.fields import ALL_TYPE_FIELDS, Widget
-from app.activities.models import (
-    Activity,
-    ActivityTheme,
-    activity_locations,
-    activity_other_missions,
-    activity_partners,
-)
+from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
-from app.audit.models import AuditEntry
-from app.db import insert_rows, refresh_statistics
+from app.db import refresh_statistics
 from app.errors import ValidationFailed
 from app.exchange import columns as cols
 from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused, read_table
@@ -48,7 +39,6 @@ from app.missions.models import Mission
 from app.models_common import utcnow
 from app.vocab import Provenance, Status
 
-BATCH = 2_000
 ANALYZE_AFTER = 1_000  # rows; a smaller import leaves the planner's picture about right
 NEUTRALISED = ("'=", "'+", "'-", "'@")
 
@@ -476,92 +466,20 @@ def _existing_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def _reserve_ids(session: Session, count: int) -> list[int]:
-    """Ids for `count` new activities, so the rows go in with one executemany.
-
-    PostgreSQL hands them out from the table's sequence; SQLite's write transaction
-    (BEGIN IMMEDIATE) holds the database's only write lock, so max(id) stays ours.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return list(
-            session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('activities', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": count},
-            )
-        )
-    first = (session.scalar(select(func.max(Activity.id))) or 0) + 1
-    return list(range(first, first + count))
-
-
-_COLUMNS = [c.key for c in Activity.__table__.columns if c.key != "id"]
-
-
 def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, detail: str) -> None:
     now = utcnow()
-    tally = stats.Tally()
-    table = Activity.__table__
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        built = []
-        for item in batch:
-            # A plain record, not an ORM object: the service's own fill() sets it (so the
-            # columns get exactly the values a created activity gets), without the cost
-            # of attribute instrumentation on 100,000 objects.
-            activity = SimpleNamespace(
-                id=None,
-                external_id=item.data.external_id,
-                status=item.status.value,
-                provenance=Provenance.IMPORTED.value,
-                created_by_id=actor_id,
-                review_comment=None,
-                created_at=now,
-                updated_at=now,
-                version=1,
-            )
-            activities.fill(activity, item.values, item.resolved)
-            activity.themes = list(dict.fromkeys(activity.themes))
-            activity.mission_id = item.resolved.mission.id
-            activity.project_id = item.resolved.project.id if item.resolved.project else None
-            built.append(activity)
-        dicts = [{name: getattr(a, name) for name in _COLUMNS} for a in built]
-        ids = _reserve_ids(session, len(dicts))
-        for row, new_id in zip(dicts, ids, strict=True):
-            row["id"] = new_id
-        insert_rows(session, table, dicts)
-        themes, others, located, partnered, audits = [], [], [], [], []
-        for activity, new_id in zip(built, ids, strict=True):
-            activity.id = new_id
-            themes.extend({"activity_id": new_id, "theme": t} for t in activity.themes)
-            others.extend(
-                {"activity_id": new_id, "mission_id": m.id} for m in activity.other_missions
-            )
-            located.extend({"activity_id": new_id, "location_id": x.id} for x in activity.locations)
-            partnered.extend({"activity_id": new_id, "partner_id": p.id} for p in activity.partners)
-            audits.append(
-                {
-                    "at": now,
-                    "user_id": actor_id,
-                    "action": "create",
-                    "entity": activities.ENTITY,
-                    "entity_id": new_id,
-                    "before": None,
-                    "after": activities.snapshot(activity),
-                    "detail": detail,
-                }
-            )
-            tally.add(stats.Facts.of(activity))
-        for target, payload in (
-            (ActivityTheme.__table__, themes),
-            (activity_other_missions, others),
-            (activity_locations, located),
-            (activity_partners, partnered),
-            (AuditEntry.__table__, audits),
-        ):
-            insert_rows(session, target, payload)
-    stats.apply(session, tally.contribution())
+    records = (
+        bulk.new_record(
+            item.values,
+            item.resolved,
+            status=item.status,
+            provenance=Provenance.IMPORTED,
+            created_by_id=actor_id,
+            now=now,
+        )
+        for item in rows
+    )
+    bulk.write_many(session, records, actor_id=actor_id, detail=detail)
 
 
 @contextmanager
@@ -630,8 +548,6 @@ def import_file(
         )
         session.flush()
         if len(new) >= ANALYZE_AFTER:
-            grown = [Activity.__table__, ActivityTheme.__table__, AuditEntry.__table__]
-            grown += [activity_other_missions, activity_locations, activity_partners]
-            refresh_statistics(session, [table.name for table in grown])
+            refresh_statistics(session, [table.name for table in bulk.TABLES])
     result.created = len(new)
     return result

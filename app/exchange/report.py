@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.activities import policy
+from app.activities import counting, policy
 from app.activities.models import Activity
 from app.activities.service import involving
 from app.dashboards import service as dashboards
@@ -189,7 +189,7 @@ def build(
             section.more += 1
     trainings, reports = [], []
     for activity in rows:
-        if activity.type == ActivityType.TRAINING.value:
+        if counting.counts_as_training(activity.type):
             trainings.append(
                 [
                     _when(activity),
