@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, select, text
 
 from app.activities import aggregates as stats
 from app.activities.models import (
@@ -21,7 +21,7 @@ from app.activities.models import (
     activity_locations,
     activity_other_missions,
 )
-from app.db import insert_rows, unit_of_work
+from app.db import highest_id_ever, insert_rows, unit_of_work
 from app.missions.models import Location, Mission
 from app.models_common import utcnow
 from app.vocab import ALL_TYPE_FIELDS, AlertLevel, Finding, TargetGroup
@@ -108,7 +108,7 @@ def generate(
         for loc in session.scalars(select(Location).order_by(Location.id)):
             if loc.mission_id in places:
                 places[loc.mission_id].append((loc.id, loc.name))
-        next_id = (session.scalar(select(func.max(Activity.id))) or 0) + 1
+        next_id = highest_id_ever(session, Activity.__table__) + 1
     weights = {code: w for code, w in MISSION_WEIGHTS.items() if code in missions}
     weights |= {code: 5 for code in missions if code not in weights}
     pick_mission = _weighted(rng, weights)

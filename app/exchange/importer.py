@@ -24,7 +24,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.activities import aggregates as stats
@@ -39,7 +39,7 @@ from app.activities.models import (
 )
 from app.activities.schemas import ActivityCreate
 from app.audit.models import AuditEntry
-from app.db import insert_rows, refresh_statistics
+from app.db import highest_id_ever, insert_rows, refresh_statistics
 from app.errors import ValidationFailed
 from app.exchange import columns as cols
 from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused, read_table
@@ -459,7 +459,8 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
     """Ids for `count` new activities, so the rows go in with one executemany.
 
     PostgreSQL hands them out from the table's sequence; SQLite's write transaction
-    (BEGIN IMMEDIATE) holds the database's only write lock, so max(id) stays ours.
+    (BEGIN IMMEDIATE) holds the database's only write lock, so the ids after the
+    highest ever used stay ours.
     """
     if session.get_bind().dialect.name == "postgresql":
         return list(
@@ -471,7 +472,7 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
                 {"n": count},
             )
         )
-    first = (session.scalar(select(func.max(Activity.id))) or 0) + 1
+    first = highest_id_ever(session, Activity.__table__) + 1
     return list(range(first, first + count))
 
 
