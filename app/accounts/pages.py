@@ -17,7 +17,7 @@ from app.accounts.deps import (
     client_address,
     sign_session_token,
 )
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.errors import ValidationFailed
 from app.missions import service as missions
 from app.vocab import Role
@@ -137,7 +137,7 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, session: SessionDep, user: SignedIn):
+def revoke_token(token_id: RowId, session: SessionDep, user: SignedIn):
     service.revoke_token(session, user=user, token_id=token_id)
     return RedirectResponse("/account", status_code=303)
 
@@ -196,7 +196,7 @@ def add_user(
 @router.post("/admin/users/{user_id}")
 def change_user(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: SessionDep,
     user: Admin,
     role: Annotated[str, Form(max_length=32)] = "",
