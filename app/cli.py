@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 
 app = typer.Typer(
     help="FieldLog: log and compare the migration-related work of OSCE field operations.",
@@ -155,7 +155,28 @@ def serve(
     """Serve the web app and the API (http://HOST:PORT, API docs at /docs)."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+    uvicorn.run(**uvicorn_options(get_settings(), host=host, port=port))
+
+
+def uvicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, Any]:
+    """How `serve` runs uvicorn.
+
+    X-Forwarded-For is believed only from the proxies FIELDLOG_FORWARDED_ALLOW_IPS names:
+    the client address it sets is what the sign-in limits count and the audit trail
+    records, so from anyone else it would be a free choice of address. (uvicorn's own
+    default trusts 127.0.0.1, any local process included.) No `Server` header: it
+    would only tell a scanner what to try.
+    """
+    trusted = settings.forwarded_allow_ips
+    return {
+        "app": "app.main:create_app",
+        "factory": True,
+        "host": host,
+        "port": port,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "server_header": False,
+    }
 
 
 @app.command("import")

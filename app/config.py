@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import ip_network
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -51,6 +52,35 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(
         default=15, ge=1, description="Window that failures are counted in, and lockout length."
     )
+
+    max_request_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Largest request body accepted (bytes); larger ones are refused with 413 "
+        "before they are read in full. Keep it above the 20 MB an import file may have.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed (e.g. 127.0.0.1 when nginx runs "
+        "on the same host). Empty: believe no one, use the connection's own address.",
+    )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"FIELDLOG_FORWARDED_ALLOW_IPS: {item!r} is not an address or network "
+                    "(e.g. 127.0.0.1, 10.0.0.0/8, or * for any)"
+                ) from None
+        return ",".join(items)
 
     @field_validator("database_url")
     @classmethod

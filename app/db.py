@@ -14,7 +14,19 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from fastapi import Request
-from sqlalchemy import JSON, Column, Engine, MetaData, Table, create_engine, event, insert, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -150,6 +162,30 @@ def refresh_statistics(session: Session, tables: Sequence[str]) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"ANALYZE {', '.join(tables)}"))
+
+
+def highest_id_ever(session: Session, table: Table) -> int:
+    """The highest id `table` has ever handed out, deleted rows included: a bulk load
+    that picks its own ids starts after it, so it never reuses a deleted record's id
+    (and with it that record's audit trail and addresses).
+
+    SQLite keeps it in sqlite_sequence (AUTOINCREMENT tables, migration 0005);
+    PostgreSQL in the table's sequence (NULL until the sequence is first used).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        query = "SELECT pg_sequence_last_value(pg_get_serial_sequence(:table, 'id')::regclass)"
+        remembered = session.scalar(text(query), {"table": table.name}) or 0
+    else:
+        # sqlite_sequence appears with the first AUTOINCREMENT table (none before 0005)
+        exists = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+        query = "SELECT seq FROM sqlite_sequence WHERE name = :table"
+        remembered = (
+            session.scalar(text(query), {"table": table.name})
+            if session.scalar(text(exists))
+            else None
+        ) or 0
+    present = session.scalar(select(func.max(table.c.id))) or 0
+    return max(remembered, present)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

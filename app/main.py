@@ -6,14 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 import app.models  # noqa: F401  (the whole schema, for relationships across domains)
 from app import web
 from app.accounts import policy as accounts_policy
-from app.accounts.deps import Public, SignedIn
+from app.accounts.deps import SESSION_COOKIE, Permission, Public, SignedIn
 from app.accounts.pages import router as accounts_pages
+from app.accounts.policy import Rule
 from app.activities import policy as activities_policy
 from app.activities.api import router as activities_api
 from app.activities.pages import router as activities_pages
@@ -30,8 +32,10 @@ from app.missions.users import router as users_pages
 from app.security import (
     CSRFMiddleware,
     NulGuardMiddleware,
+    RequestSizeLimitMiddleware,
     SecurityHeadersMiddleware,
     ServerTimingMiddleware,
+    SignInFirstMiddleware,
 )
 from app.web import render
 
@@ -69,12 +73,34 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(exchange_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     _operations_routes(app, settings)
-    # Added last = outermost: headers go on every answer, CSRF failures included.
+    # Added last = outermost: headers go on every answer, CSRF failures included; a body
+    # is refused for its size, or for coming from nobody, before CSRF reads a form.
     app.add_middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.cookie_secure)
+    app.add_middleware(
+        SignInFirstMiddleware, session_cookie=SESSION_COOKIE, open_routes=_open_to_all(app)
+    )
+    app.add_middleware(RequestSizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(ServerTimingMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     return app
+
+
+def _open_to_all(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of the routes open to someone not signed in (the sign-in form, the
+    health check): those whose Permission is PUBLIC, read from the route table."""
+
+    def rules(dependant) -> set[Rule]:
+        found = {d.call.rule for d in dependant.dependencies if isinstance(d.call, Permission)}
+        return found.union(*(rules(d) for d in dependant.dependencies))
+
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+        and Rule.PUBLIC in rules(context.original_route.dependant)
+        for method in context.methods or ()
+    }
 
 
 def _refuse_unsafe_production(settings: Settings, engine: Engine) -> None:

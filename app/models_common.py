@@ -7,6 +7,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint
 
+# Table option for tables whose ids people see (in addresses and the audit trail): on
+# SQLite, AUTOINCREMENT keeps a deleted record's id from being given to the next one
+# (migration 0005). PostgreSQL's sequences never hand an id out twice anyway.
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)

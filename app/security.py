@@ -1,12 +1,18 @@
-"""Security headers on every response, errors included, and CSRF protection."""
+"""Security headers on every response, errors included; limits on what a request may send
+before anyone has looked at it (its size; a body at all, when nobody is signed in); CSRF."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlencode
 
 from asgi_csrf import asgi_csrf
+from starlette.requests import cookie_parser
+from starlette.responses import RedirectResponse
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("fieldlog")
@@ -55,7 +61,15 @@ class NulGuardMiddleware:
         await self.app(scope, receive, send)
 
 
-async def _plain(scope: Scope, send: Send, status: int, message: str, type_: str) -> None:
+async def _plain(
+    scope: Scope,
+    send: Send,
+    status: int,
+    message: str,
+    type_: str,
+    *,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
     if scope.get("path", "").startswith("/api/"):
         body = json.dumps({"detail": [{"loc": [], "msg": message, "type": type_}]})
         content_type = b"application/json"
@@ -66,7 +80,7 @@ async def _plain(scope: Scope, send: Send, status: int, message: str, type_: str
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", content_type)],
+            "headers": [(b"content-type", content_type), *headers],
         }
     )
     await send({"type": "http.response.body", "body": body.encode()})
@@ -98,6 +112,13 @@ class ServerTimingMiddleware:
         await self.app(scope, receive, send_with_timing)
 
 
+# Every answer but a static file may hold what only a signed-in person may see (pages,
+# API answers, exports; the sign-in page holds a CSRF token): no browser or proxy keeps
+# a copy, for the next person at a shared computer to find in the history or cache.
+NO_STORE = (b"cache-control", b"no-store")
+STATIC_PREFIX = "/static/"
+
+
 class SecurityHeadersMiddleware:
     """Adds the headers to every response and turns an unhandled error into a plain 500
     (no traceback), so even that answer carries the headers."""
@@ -111,6 +132,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         https = scope.get("scheme") == "https" or self.hsts
+        dynamic = not scope.get("path", "").startswith(STATIC_PREFIX)
         started = False
 
         async def send_with_headers(message: Message) -> None:
@@ -121,6 +143,8 @@ class SecurityHeadersMiddleware:
                 extra = [(k, v) for k, v in HEADERS if k not in names]
                 if https:
                     extra.append(HSTS)
+                if dynamic and b"cache-control" not in names:
+                    extra.append(NO_STORE)
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
@@ -131,6 +155,118 @@ class SecurityHeadersMiddleware:
             if started:
                 raise
             await _plain_500(scope, send_with_headers)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose body is larger than `max_bytes` with 413, before it is read:
+    at once when Content-Length says so, else as soon as the bytes received pass the limit
+    (a chunked body has no Content-Length). Without it, a 300 MB post was read into
+    memory, or spooled to disk, in full before anything looked at it.
+
+    Past the limit, this sends the 413 itself and tells the app the client has gone, so
+    the app stops reading; whatever the app answers after that is dropped.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, send)
+            return
+        received = 0
+        refused = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                refused = True
+                if not started:
+                    await self._refuse(scope, send)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def send_unless_refused(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, send_unless_refused)
+        except Exception:
+            if not refused:  # else: the app tripping over the "disconnect" it was given
+                raise
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        megabytes = f"{self.max_bytes / 1024 / 1024:.3g}"
+        message = f"The request is too large: FieldLog accepts at most {megabytes} MB."
+        await _plain(scope, send, 413, message, "too_large")
+
+
+class SignInFirstMiddleware:
+    """A request that would change something (any method but GET, HEAD and OPTIONS) and
+    carries neither a session cookie nor an Authorization header is refused before its
+    body is read: 401 from the API, the sign-in page for pages (as the routes themselves
+    answer). Only `open_routes` (the sign-in form) take posts from anyone.
+
+    The routes check the cookie or token for real; this only spares the server from
+    reading (up to the size limit) what nobody signed in may send.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, session_cookie: str, open_routes: Iterable[tuple[str, str]]
+    ) -> None:
+        """`open_routes`: (method, path template) of the routes open to everyone."""
+        self.app = app
+        self.session_cookie = session_cookie
+        self.open_routes = [(method, compile_path(path)[0]) for method, path in open_routes]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or self._credentials(scope)
+            or any(
+                method == scope["method"] and pattern.fullmatch(scope["path"])
+                for method, pattern in self.open_routes
+            )
+        ):
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if path.startswith("/api/"):
+            await _plain(
+                scope,
+                send,
+                401,
+                "Sign in first.",
+                "not_authenticated",
+                headers=[(b"www-authenticate", b"Bearer")],
+            )
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = f"{path}?{query}" if query else path
+        answer = RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+        await answer(scope, receive, send)
+
+    def _credentials(self, scope: Scope) -> bool:
+        headers = dict(scope.get("headers") or [])
+        if headers.get(b"authorization"):
+            return True
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
+        return bool(cookies.get(self.session_cookie))
 
 
 async def _plain_500(scope: Scope, send: Send) -> None:
@@ -144,9 +280,6 @@ async def _csrf_failed(scope: Scope, send: Send, message_id) -> None:
         "Go back, reload the page and try again."
     )
     await _plain(scope, send, 403, message, "csrf_failed")
-
-
-MULTIPART_LIMIT = 25 * 1024 * 1024
 
 
 class CSRFMiddleware:
@@ -198,14 +331,10 @@ async def _multipart_token(scope: Scope, receive: Receive, send: Send, content_t
     if not boundary:
         await _plain(scope, send, 400, "The upload is malformed (no multipart boundary).", "bad")
         return None
-    messages, size = [], 0
+    messages = []  # as many bytes as RequestSizeLimitMiddleware lets through, at most
     while True:
         message = await receive()
         messages.append(message)
-        size += len(message.get("body", b""))
-        if size > MULTIPART_LIMIT:
-            await _plain(scope, send, 413, "The upload is too large (25 MB at most).", "too_large")
-            return None
         if message["type"] != "http.request" or not message.get("more_body", False):
             break
     token: list[str] = []

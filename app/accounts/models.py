@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
-from app.models_common import enum_check, utcnow
+from app.models_common import IDS_NEVER_REUSED, enum_check, utcnow
 from app.vocab import Role
 
 if TYPE_CHECKING:  # missions sit above accounts: the relationship names its class by string
@@ -30,6 +30,7 @@ class User(Base):
             "role IN ('focal_point', 'head_of_mission') OR mission_id IS NULL",
             name="other_roles_have_no_mission",
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +68,7 @@ class ApiToken(Base):
     """A personal access token: shown once, stored as a hash, expiring, revocable."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

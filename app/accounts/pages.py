@@ -20,7 +20,7 @@ from app.accounts.deps import (
     client_address,
     sign_session_token,
 )
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.errors import ValidationFailed
 from app.forms import field_errors
 from app.web import render
@@ -135,6 +135,6 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, session: SessionDep, user: SignedIn):
+def revoke_token(token_id: RowId, session: SessionDep, user: SignedIn):
     service.revoke_token(session, user=user, token_id=token_id)
     return RedirectResponse("/account", status_code=303)

@@ -17,7 +17,7 @@ from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any, Literal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.activities import aggregates
@@ -30,7 +30,7 @@ from app.activities.models import (
     activity_partners,
 )
 from app.audit.models import AuditEntry
-from app.db import insert_rows
+from app.db import highest_id_ever, insert_rows
 from app.models_common import utcnow
 from app.vocab import Provenance, Status
 
@@ -84,7 +84,8 @@ def reserve_ids(session: Session, count: int) -> list[int]:
     """Ids for `count` new activities, so the rows go in with one COPY or executemany.
 
     PostgreSQL hands them out from the table's sequence; SQLite's write transaction
-    (BEGIN IMMEDIATE) holds the database's only write lock, so max(id) stays ours.
+    (BEGIN IMMEDIATE) holds the database's only write lock, so the ids after the highest
+    ever used (never a deleted record's) stay ours.
     """
     if session.get_bind().dialect.name == "postgresql":
         return list(
@@ -96,7 +97,7 @@ def reserve_ids(session: Session, count: int) -> list[int]:
                 {"n": count},
             )
         )
-    first = (session.scalar(select(func.max(Activity.id))) or 0) + 1
+    first = highest_id_ever(session, Activity.__table__) + 1
     return list(range(first, first + count))
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.activities.fields import TYPE_FIELDS
 from app.db import Base
 from app.missions.models import Location, Mission, Partner, Project
-from app.models_common import enum_check, precision_check, utcnow
+from app.models_common import IDS_NEVER_REUSED, enum_check, precision_check, utcnow
 from app.vocab import (
     ActivityType,
     AlertLevel,
@@ -153,6 +153,7 @@ class Activity(Base):
         Index("ix_activities_response_area_start_date", "response_area", "start_date"),
         Index("ix_activities_status_mission_id", "status", "mission_id"),
         Index("ix_activities_is_joint_start_date", "is_joint", "start_date"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
@@ -44,11 +44,27 @@ def changed_fields(
 
 
 def history(session: Session, *, entity: str, entity_id: int) -> list[AuditEntry]:
-    """Every entry about one record, oldest first."""
+    """Every entry about one record, oldest first, from the record's creation on.
+
+    Entries name their record by (entity, id) only. Should an id ever be given to a second
+    record (SQLite did so before migration 0005, to the record after a deleted highest
+    one), the first record's entries must not show as the second's. So a record's history
+    starts at the latest "create" entry for its id, which is its own: it is written in
+    the transaction that creates the record, and audit ids only grow (the trail is
+    append-only; SQLite takes the highest id plus one, PostgreSQL its sequence's next).
+    Ids, not timestamps, so a clock set back changes nothing. A record with no "create"
+    entry (rows from `fieldlog demo`) shows all there is.
+    """
+    about = (AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+    created = (
+        select(func.max(AuditEntry.id))
+        .where(*about, AuditEntry.action == "create")
+        .scalar_subquery()
+    )
     return list(
         session.scalars(
             select(AuditEntry)
-            .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+            .where(*about, AuditEntry.id >= func.coalesce(created, 0))
             .order_by(AuditEntry.at, AuditEntry.id)
         )
     )

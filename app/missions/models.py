@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
-from app.models_common import enum_check, precision_check
+from app.models_common import IDS_NEVER_REUSED, enum_check, precision_check
 from app.vocab import FocalPointArea, Funding, LocationKind, PartnerKind, Provenance
 
 
@@ -16,7 +16,10 @@ class Mission(Base):
     """A field operation, e.g. the OSCE Mission to Skopje (code MKD)."""
 
     __tablename__ = "missions"
-    __table_args__ = (CheckConstraint("length(code) BETWEEN 2 AND 8", name="code_length"),)
+    __table_args__ = (
+        CheckConstraint("length(code) BETWEEN 2 AND 8", name="code_length"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
@@ -43,6 +46,7 @@ class Location(Base):
         CheckConstraint(
             "longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +66,7 @@ class Partner(Base):
     """An organisation a mission works with."""
 
     __tablename__ = "partners"
-    __table_args__ = (enum_check("kind", PartnerKind.values()),)
+    __table_args__ = (enum_check("kind", PartnerKind.values()), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(80), unique=True)
@@ -82,6 +86,7 @@ class FocalPointAppointment(Base):
         precision_check("start_precision"),
         precision_check("end_precision"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,6 +116,7 @@ class Project(Base):
             "end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
             name="end_after_start",
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +141,7 @@ class Development(Base):
     __table_args__ = (
         precision_check("occurred_precision"),
         enum_check("provenance", Provenance.values()),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

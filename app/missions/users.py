@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.accounts.deps import Admin
 from app.accounts.models import User
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.errors import FieldError, ValidationFailed
 from app.forms import field_errors
 from app.missions import service as missions
@@ -111,7 +111,7 @@ def add_user(
 @router.post("/admin/users/{user_id}")
 def change_user(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: SessionDep,
     user: Admin,
     role: Annotated[str, Form(max_length=32)] = "",
