@@ -6,6 +6,10 @@ template: SQLite copies the file, PostgreSQL uses CREATE DATABASE … TEMPLATE.
 
 PostgreSQL tests run when FIELDLOG_TEST_POSTGRES_URL names a server (CI sets it).
 Locally they skip with the reason; in CI (CI=true) a missing server fails the run.
+
+Every test that uses these databases (or the app, or a browser) is marked `slow`;
+`pytest -m "not slow"` runs only the pure rules (tests/unit and a few others) in seconds.
+Shared builders (request bodies, forms, signing in) are in tests/support.py.
 """
 
 from __future__ import annotations
