@@ -6,6 +6,10 @@ template: SQLite copies the file, PostgreSQL uses CREATE DATABASE … TEMPLATE.
 
 PostgreSQL tests run when FIELDLOG_TEST_POSTGRES_URL names a server (CI sets it).
 Locally they skip with the reason; in CI (CI=true) a missing server fails the run.
+
+Every test that uses these databases (or the app, or a browser) is marked `slow`;
+`pytest -m "not slow"` runs only the pure rules (tests/unit and a few others) in seconds.
+Shared builders (request bodies, forms, signing in) are in tests/support.py.
 """
 
 from __future__ import annotations
@@ -29,6 +33,30 @@ from app.main import create_app
 
 POSTGRES_URL = os.environ.get("FIELDLOG_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Fixtures that build a database, serve the app or start a browser; every fixture that
+# needs one of them (db_url, engine, session, app, client, …) depends on one of these.
+SLOW_FIXTURES = frozenset({"backend", "sqlite_backend", "live_server", "browser"})
+SLOW_MARKERS = ("postgres", "browser")
+UNIT_TESTS = Path(__file__).parent / "unit"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark `slow` every test that needs a database, the app or a browser, so that
+    `pytest -m "not slow"` runs the pure rules alone, in seconds.
+
+    tests/unit is the fast tier by promise: a test there that asks for a database
+    would quietly drop out of it, so it is refused instead.
+    """
+    for item in items:
+        needs = SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if not needs and not any(item.get_closest_marker(m) for m in SLOW_MARKERS):
+            continue
+        if UNIT_TESTS in item.path.parents:
+            raise pytest.UsageError(
+                f"{item.nodeid} is in tests/unit but needs {sorted(needs) or 'a server'}; "
+                "unit tests run without a database: move it to a tests/test_*.py file"
+            )
+        item.add_marker(pytest.mark.slow)
 
 
 def _postgres_admin_url() -> str:

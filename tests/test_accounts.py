@@ -17,29 +17,13 @@ from app.audit.models import AuditEntry
 from app.config import Settings
 from app.main import create_app
 from app.models_common import utcnow
+from tests.support import FOCAL_POINT_MKD, csrf_token, page_client, sign_in
 
-FP = f"fp.mkd@{DEMO_DOMAIN}"
-
-
-def browser(app) -> TestClient:
-    return TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-
-
-def sign_in(client: TestClient, email: str = FP, password: str = DEMO_PASSWORD, next="/"):
-    client.get("/login")
-    return client.post(
-        "/login",
-        data={
-            "email": email,
-            "password": password,
-            "next": next,
-            "csrftoken": client.cookies.get("csrftoken"),
-        },
-    )
+FP = FOCAL_POINT_MKD
 
 
 def test_sign_in_sets_a_hardened_session_cookie(app):
-    client = browser(app)
+    client = page_client(app)
     response = sign_in(client, next="/account")
     assert response.status_code == 303
     assert response.headers["location"] == "/account"
@@ -49,8 +33,8 @@ def test_sign_in_sets_a_hardened_session_cookie(app):
 
 
 def test_wrong_password_and_unknown_user_look_the_same(app):
-    wrong = sign_in(browser(app), password="not-the-password-at-all")
-    unknown = sign_in(browser(app), email="nobody@nowhere.example")
+    wrong = sign_in(page_client(app), password="not-the-password-at-all")
+    unknown = sign_in(page_client(app), email="nobody@nowhere.example")
     assert wrong.status_code == unknown.status_code == 401
     assert accounts.LOGIN_FAILED_MESSAGE in wrong.text
     assert accounts.LOGIN_FAILED_MESSAGE in unknown.text
@@ -58,16 +42,16 @@ def test_wrong_password_and_unknown_user_look_the_same(app):
 
 
 def test_next_never_leaves_the_site(app):
-    response = sign_in(browser(app), next="//evil.example/")
+    response = sign_in(page_client(app), next="//evil.example/")
     assert response.headers["location"] == "/"
 
 
 def test_lockout_after_repeated_failures_and_its_release(app, session):
     settings = app.state.settings
-    client = browser(app)
+    client = page_client(app)
     for _ in range(settings.login_max_failures_per_account):
         assert sign_in(client, password="wrong-password-123").status_code == 401
-    locked = sign_in(browser(app))  # even the right password is refused while locked
+    locked = sign_in(page_client(app))  # even the right password is refused while locked
     assert locked.status_code == 429
     assert "Too many failed sign-ins" in locked.text
     # the window passes
@@ -77,7 +61,7 @@ def test_lockout_after_repeated_failures_and_its_release(app, session):
         )
     )
     session.commit()
-    assert sign_in(browser(app)).status_code == 303
+    assert sign_in(page_client(app)).status_code == 303
 
 
 def test_lockout_per_client_address(app, engine):
@@ -87,13 +71,13 @@ def test_lockout_per_client_address(app, engine):
     )
     limited = create_app(settings, engine)
     for i in range(3):
-        sign_in(browser(limited), email=f"someone{i}@x.example", password="wrong-password-x")
+        sign_in(page_client(limited), email=f"someone{i}@x.example", password="wrong-password-x")
     # another account from the same address is now refused too
-    assert sign_in(browser(limited)).status_code == 429
+    assert sign_in(page_client(limited)).status_code == 429
 
 
 def test_a_new_session_id_at_each_sign_in(app):
-    client = browser(app)
+    client = page_client(app)
     sign_in(client)
     first = client.cookies.get("fieldlog_session")
     sign_in(client)
@@ -101,19 +85,19 @@ def test_a_new_session_id_at_each_sign_in(app):
 
 
 def test_logout_ends_the_session_even_for_a_copied_cookie(app):
-    client = browser(app)
+    client = page_client(app)
     sign_in(client)
     copied = client.cookies.get("fieldlog_session")
-    response = client.post("/logout", data={"csrftoken": client.cookies.get("csrftoken")})
+    response = client.post("/logout", data={"csrftoken": csrf_token(client)})
     assert response.status_code == 303
-    thief = browser(app)
+    thief = page_client(app)
     thief.cookies.set("fieldlog_session", copied)
     assert thief.get("/account").headers["location"].startswith("/login")
 
 
 @pytest.mark.parametrize("field", ["last_seen_at", "expires_at"])
 def test_session_expiry_idle_and_absolute(app, session, field):
-    client = browser(app)
+    client = page_client(app)
     sign_in(client)
     assert client.get("/account").status_code == 200
     settings = app.state.settings
@@ -127,7 +111,7 @@ def test_session_expiry_idle_and_absolute(app, session, field):
 
 
 def test_deactivating_a_user_ends_their_sessions_and_tokens(app, client_as, session):
-    client = browser(app)
+    client = page_client(app)
     sign_in(client)
     fp_api = client_as("fp.mkd")
     assert fp_api.get("/api/v1/missions").status_code == 200
@@ -142,11 +126,11 @@ def test_deactivating_a_user_ends_their_sessions_and_tokens(app, client_as, sess
     assert response.status_code == 303
     assert client.get("/account").headers["location"].startswith("/login")
     assert fp_api.get("/api/v1/missions").status_code == 401
-    assert sign_in(browser(app)).status_code == 401
+    assert sign_in(page_client(app)).status_code == 401
 
 
 def test_form_post_without_a_valid_csrf_token_is_refused(app):
-    client = browser(app)
+    client = page_client(app)
     sign_in(client)
     no_token = client.post("/account/tokens", data={"name": "x", "days": "5"})
     forged = client.post("/account/tokens", data={"name": "x", "days": "5", "csrftoken": "bad"})
@@ -154,31 +138,31 @@ def test_form_post_without_a_valid_csrf_token_is_refused(app):
     assert "CSRF" in no_token.text
     ok = client.post(
         "/account/tokens",
-        data={"name": "x", "days": "5", "csrftoken": client.cookies.get("csrftoken")},
+        data={"name": "x", "days": "5", "csrftoken": csrf_token(client)},
     )
     assert ok.status_code == 200
     # the JSON API with a session cookie needs the token in a header
     body = {"version": 1}
     refused = client.post("/api/v1/activities/1/submit", json=body)
     assert refused.json()["detail"][0]["type"] == "csrf_failed"
-    header = {"x-csrftoken": client.cookies.get("csrftoken")}
+    header = {"x-csrftoken": csrf_token(client)}
     passed = client.post("/api/v1/activities/1/submit", json=body, headers=header)
     assert passed.json()["detail"][0]["type"] != "csrf_failed"
 
 
 def test_login_form_itself_is_csrf_protected(app):
-    client = browser(app)
+    client = page_client(app)
     client.get("/login")
     response = client.post("/login", data={"email": FP, "password": DEMO_PASSWORD})
     assert response.status_code == 403
 
 
 def test_api_token_shown_once_works_and_can_be_revoked(app, session):
-    client = browser(app)
+    client = page_client(app)
     sign_in(client)
     page = client.post(
         "/account/tokens",
-        data={"name": "laptop", "days": "30", "csrftoken": client.cookies.get("csrftoken")},
+        data={"name": "laptop", "days": "30", "csrftoken": csrf_token(client)},
     )
     secret = page.text.split('id="new-token">')[1].split("<")[0]
     assert secret.startswith("flt_")
@@ -189,9 +173,7 @@ def test_api_token_shown_once_works_and_can_be_revoked(app, session):
     assert secret not in client.get("/account").text  # never shown again
     api = TestClient(app, headers={"Authorization": f"Bearer {secret}"})
     assert api.get("/api/v1/missions").status_code == 200
-    client.post(
-        f"/account/tokens/{stored_id}/revoke", data={"csrftoken": client.cookies.get("csrftoken")}
-    )
+    client.post(f"/account/tokens/{stored_id}/revoke", data={"csrftoken": csrf_token(client)})
     refused = api.get("/api/v1/missions")
     assert refused.status_code == 401
     assert "revoked" in refused.json()["detail"][0]["msg"]
@@ -285,10 +267,10 @@ def test_production_refuses_the_dev_secret_and_demo_users(engine, db_url):
 
 
 def test_every_sign_in_event_is_audited(app, session):
-    sign_in(browser(app), password="wrong-password-123")
-    client = browser(app)
+    sign_in(page_client(app), password="wrong-password-123")
+    client = page_client(app)
     sign_in(client)
-    client.post("/logout", data={"csrftoken": client.cookies.get("csrftoken")})
+    client.post("/logout", data={"csrftoken": csrf_token(client)})
     actions = session.scalars(
         select(AuditEntry.action).where(AuditEntry.action.in_(["login", "login_failed", "logout"]))
     ).all()
@@ -326,14 +308,12 @@ def test_nul_characters_in_the_address_are_refused_clearly(client, path):
 
 def test_multipart_forms_are_csrf_checked_and_work(app):
     """A file upload from a signed-in browser: refused without the token, accepted with it."""
-    client = browser(app)
+    client = page_client(app)
     sign_in(client)
     files = {"file": ("rows.csv", b"title\\n", "text/csv")}
     refused = client.post("/imports", files=files, data={})
     assert refused.status_code == 403 and "CSRF" in refused.text
-    accepted = client.post(
-        "/imports", files=files, data={"csrftoken": client.cookies.get("csrftoken")}
-    )
+    accepted = client.post("/imports", files=files, data={"csrftoken": csrf_token(client)})
     assert accepted.status_code < 500 and "CSRF" not in accepted.text
     malformed = client.post(
         "/imports", content=b"x", headers={"content-type": "multipart/form-data"}

@@ -14,77 +14,18 @@ from sqlalchemy import func, select
 
 from app.activities.models import Activity
 from app.audit.models import AuditEntry
+from tests.support import (
+    all_activities,
+    create_activity,
+    meeting_body,
+    training_form,
+    visit_form,
+)
 
 API = "/api/v1/activities"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def visit_form(**overrides) -> dict:
-    """What a focal point types to log a monitoring visit (a form post: strings and lists)."""
-    form = {
-        "type": "monitoring_visit",
-        "title": "PDU visit to Gevgelija",
-        "start": "2015-11-19",
-        "end": "",
-        "dimension": "politico_military",
-        "response_area": "monitoring",
-        "themes": ["border_management", "early_warning"],
-        "locations": ["gevgelija"],
-        "partners": ["unhcr"],
-        "project": "",
-        "summary": "Long queues; police understaffed at night.",
-        "source": "own observation",
-        "team": "Police development unit team",
-        "team_size": "2",
-        "persons_observed": "350",
-        "observations": "Queues of several hundred people.",
-        "findings": ["understaffing", "overcrowding"],
-        "alert_level": "elevated",
-        "_action": "save",
-    }
-    form.update(overrides)
-    return form
-
-
-def training_form(**overrides) -> dict:
-    form = visit_form(
-        type="training",
-        title="Training for border police",
-        start="2016-03",
-        response_area="policing_crime",
-        themes=["anti_trafficking"],
-    )
-    for name in ("team", "team_size", "persons_observed", "observations", "findings"):
-        form.pop(name)
-    form.pop("alert_level")
-    form.update(
-        {
-            "target_group": "border_police",
-            "participants_total": "24",
-            "participants_women": "9",
-            "training_days": "2",
-        }
-    )
-    form.update(overrides)
-    return form
-
-
-def api_create(client, mission: str = "MKD", **overrides) -> dict:
-    body = {
-        "mission": mission,
-        "type": "meeting",
-        "title": "Coordination meeting with UNHCR",
-        "start": "2016-03-02",
-        "dimension": "cross_dimensional",
-        "response_area": "reporting_liaising",
-        "meeting_kind": "coordination",
-        **overrides,
-    }
-    response = client.post(API, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def counts(engine) -> tuple[int, int]:
@@ -114,18 +55,6 @@ def row_ids(page_html: str) -> list[int]:
 def next_link(page_html: str) -> str | None:
     found = re.search(r'<a href="([^"]+)" rel="next"', page_html)
     return html.unescape(found.group(1)) if found else None
-
-
-def api_all(client, **params) -> tuple[list[int], int]:
-    ids, cursor, total = [], None, None
-    while True:
-        query = {**params, "limit": 200, **({"cursor": cursor} if cursor else {})}
-        body = client.get(API, params=query).json()
-        ids += [item["id"] for item in body["items"]]
-        total = body["total"]
-        cursor = body["next_cursor"]
-        if not cursor:
-            return ids, total
 
 
 def created_id(response) -> int:
@@ -168,8 +97,10 @@ def test_list_count_and_filters_live_in_the_url(client_as):
     response = fp.get("/activities", params=params)
     assert response.status_code == 200
     page = response.text
-    _, total = api_all(
-        fp, mission="MKD", type="monitoring_visit", **{"from": "2015-11"}, to="2016-Q1"
+    total = len(
+        all_activities(
+            fp, mission="MKD", type="monitoring_visit", **{"from": "2015-11"}, to="2016-Q1"
+        )
     )
     assert total > 25, "the seed should give more than one page of these"
     assert f"<strong>{total:,} activities</strong>" in page
@@ -187,7 +118,8 @@ def test_list_count_and_filters_live_in_the_url(client_as):
 
 def test_next_page_walks_every_match_once_in_order(client_as):
     cpc = client_as("cpc")
-    expected, total = api_all(cpc, mission="MKD", sort="title")
+    expected = [a["id"] for a in all_activities(cpc, mission="MKD", sort="title")]
+    total = len(expected)
     seen, url, pages = [], "/activities?mission=MKD&sort=title&limit=7", 0
     while url:
         response = cpc.get(url)
@@ -274,7 +206,9 @@ def test_log_an_activity_is_offered_to_mission_staff_only(client_as):
 
 
 def test_the_list_shows_only_what_the_user_may_see(client_as):
-    srb_draft = api_create(client_as("fp.srb"), mission="SRB", title="Serbian draft note")
+    srb_draft = create_activity(
+        client_as("fp.srb"), meeting_body(mission="SRB", title="Serbian draft note")
+    )
     for who in ("fp.mkd", "cpc", "admin"):
         page = client_as(who).get("/activities", params={"q": "Serbian draft note"}).text
         assert srb_draft["id"] not in row_ids(page), who
@@ -539,7 +473,7 @@ def buttons(page_html: str, activity_id: int) -> set[str]:
 
 def test_buttons_show_only_what_each_person_may_do_now(client_as):
     fp, hom, cpc, other_hom = (client_as(w) for w in ("fp.mkd", "hom.mkd", "cpc", "hom.srb"))
-    activity = api_create(fp)
+    activity = create_activity(fp, meeting_body())
     activity_id = activity["id"]
     assert buttons(fp.get(f"/activities/{activity_id}").text, activity_id) == {
         "edit",
@@ -604,7 +538,7 @@ def test_submit_return_resubmit_approve_through_the_pages(client_as, engine):
 
 def test_wrong_workflow_steps_show_the_page_again_with_the_reason(client_as, engine):
     fp, hom = client_as("fp.mkd"), client_as("hom.mkd")
-    activity_id = api_create(fp)["id"]
+    activity_id = create_activity(fp, meeting_body())["id"]
     url = f"/activities/{activity_id}"
     response = fp.post(f"{url}/submit", data={"version": "7"})
     assert response.status_code == 409 and "not 7" in response.text
@@ -618,7 +552,7 @@ def test_wrong_workflow_steps_show_the_page_again_with_the_reason(client_as, eng
 
 def test_delete_asks_first_then_deletes(client_as, engine):
     fp = client_as("fp.mkd")
-    activity_id = api_create(fp)["id"]
+    activity_id = create_activity(fp, meeting_body())["id"]
     confirm = fp.get(f"/activities/{activity_id}/delete")
     assert confirm.status_code == 200 and "Yes, delete it" in confirm.text
     assert 'name="version" value="1"' in confirm.text
@@ -636,7 +570,7 @@ def test_delete_asks_first_then_deletes(client_as, engine):
 
 def test_approved_records_cannot_be_deleted_or_edited_by_a_focal_point(client_as):
     fp, hom = client_as("fp.mkd"), client_as("hom.mkd")
-    activity_id = api_create(fp)["id"]
+    activity_id = create_activity(fp, meeting_body())["id"]
     fp.post(f"{API}/{activity_id}/submit", json={"version": 1})
     hom.post(f"{API}/{activity_id}/approve", json={"version": 2})
     assert fp.get(f"/activities/{activity_id}/delete").status_code == 403
@@ -647,7 +581,7 @@ def test_approved_records_cannot_be_deleted_or_edited_by_a_focal_point(client_as
 
 
 def test_another_missions_draft_is_not_found(client_as):
-    srb = api_create(client_as("fp.srb"), mission="SRB")
+    srb = create_activity(client_as("fp.srb"), meeting_body(mission="SRB"))
     fp = client_as("fp.mkd")
     for path in ("", "/edit", "/delete"):
         assert fp.get(f"/activities/{srb['id']}{path}").status_code == 404, path
@@ -659,7 +593,9 @@ def test_another_missions_draft_is_not_found(client_as):
 def test_titles_are_escaped(client_as):
     fp = client_as("fp.mkd")
     title = "<script>alert('x')</script> & <b>bold</b>"
-    activity_id = api_create(fp, title=title, summary="<img src=x onerror=alert(1)>")["id"]
+    activity_id = create_activity(
+        fp, meeting_body(title=title, summary="<img src=x onerror=alert(1)>")
+    )["id"]
     for path in (
         f"/activities/{activity_id}",
         "/activities?q=alert",

@@ -13,138 +13,24 @@ from sqlalchemy import func, select
 
 from app.activities.models import Activity, ActivityTheme, activity_locations
 from app.audit.models import AuditEntry
+from tests.support import (
+    DROP,
+    TYPE_EXAMPLES,
+    activity_body,
+    count_rows,
+    create_activity,
+    error_at,
+    errors_of,
+    run_cases,
+)
 
 API = "/api/v1/activities"
-DROP = object()  # marks a key to leave out of a request body
-
-EXAMPLES = {
-    "monitoring_visit": {
-        "dimension": "politico_military",
-        "response_area": "monitoring",
-        "team": "Police development unit team",
-        "team_size": 2,
-        "overnight": False,
-        "persons_observed": 350,
-        "observations": "Long queues at the crossing.",
-        "findings": ["overcrowding", "understaffing"],
-        "alert_level": "low",
-        "alert_closed": False,
-    },
-    "training": {
-        "dimension": "politico_military",
-        "response_area": "policing_crime",
-        "target_group": "border_police",
-        "participants_total": 24,
-        "participants_women": 9,
-        "training_days": 2,
-    },
-    "report": {
-        "dimension": "cross_dimensional",
-        "response_area": "reporting_liaising",
-        "reference_number": "SEC.FR/999/16",
-        "report_kind": "spot",
-        "recipients": ["cpc"],
-        "self_initiated": True,
-        "period_from": "2016-02",
-        "period_to": "2016-03",
-    },
-    "meeting": {
-        "dimension": "cross_dimensional",
-        "response_area": "reporting_liaising",
-        "meeting_kind": "coordination",
-        "meeting_level": "working_level",
-        "organisations_present": "UNHCR, IOM, Red Cross",
-    },
-    "event": {
-        "dimension": "human",
-        "response_area": "human_rights",
-        "event_kind": "workshop",
-        "attendees": 40,
-        "outcome": "Recommendations adopted.",
-    },
-    "awareness": {
-        "dimension": "human",
-        "response_area": "awareness_raising",
-        "audience_reached": 500,
-    },
-    "assistance": {
-        "dimension": "politico_military",
-        "response_area": "policing_crime",
-        "assistance_kind": "equipment",
-    },
-    "research_support": {
-        "dimension": "cross_dimensional",
-        "response_area": "research",
-        "research_topic": "Migration and local communities",
-    },
-}
-
-
-def new(activity_type: str = "meeting", **overrides) -> dict:
-    """A valid create body for an MKD-led activity of `activity_type`, with `overrides`."""
-    data = {
-        "mission": "MKD",
-        "type": activity_type,
-        "title": f"Test {activity_type.replace('_', ' ')} at Gevgelija",
-        "start": "2016-03-15",
-        "summary": "Written by the API tests.",
-        "source": "tests",
-        "themes": ["border_management"],
-        "locations": ["gevgelija"],
-        "partners": ["unhcr"],
-        **EXAMPLES[activity_type],
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not DROP}
-
-
-def create(client, activity_type: str = "meeting", **overrides) -> dict:
-    response = client.post(API, json=new(activity_type, **overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def total(client) -> int:
     response = client.get(API, params={"limit": 1})
     assert response.status_code == 200, response.text
     return response.json()["total"]
-
-
-def rows(engine, table_or_column) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table_or_column)).scalar_one()
-
-
-def errors_of(response) -> list[dict]:
-    assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
-    assert isinstance(detail, list) and detail
-    for err in detail:
-        assert set(err) >= {"loc", "msg", "type"}
-        assert isinstance(err["msg"], str) and err["msg"]
-    return detail
-
-
-def error_at(response, loc: list) -> dict:
-    """The error whose loc is `loc`; fails listing every error when there is none."""
-    detail = errors_of(response)
-    found = [e for e in detail if e["loc"] == loc]
-    assert found, f"no error at {loc}: {detail}"
-    return found[0]
-
-
-def run_cases(cases, check) -> None:
-    """Run `check(*args)` for every (case_id, *args); fail once, naming every case that failed.
-
-    The cases share one database, which keeps the suite fast on PostgreSQL.
-    """
-    failures = []
-    for case_id, *args in cases:
-        try:
-            check(*args)
-        except AssertionError as exc:
-            failures.append(f"{case_id}: {' '.join(str(exc).split())[:400]}")
-    assert not failures, f"{len(failures)} case(s) failed:\n" + "\n".join(failures)
 
 
 def cursor_of(payload: dict) -> str:
@@ -157,7 +43,7 @@ def cursor_of(payload: dict) -> str:
 
 def test_create_answers_201_with_location_as_a_draft_entered_version_1(client):
     before = total(client)
-    response = client.post(API, json=new("meeting", other_missions=["SRB"]))
+    response = client.post(API, json=activity_body("meeting", other_missions=["SRB"]))
     assert response.status_code == 201, response.text
     created = response.json()
     assert response.headers["location"] == f"{API}/{created['id']}"
@@ -180,25 +66,27 @@ def test_create_answers_201_with_location_as_a_draft_entered_version_1(client):
 
 def test_every_type_is_created_with_its_own_fields(client):
     def check(activity_type):
-        created = create(client, activity_type)
+        created = create_activity(client, activity_body(activity_type))
         read = client.get(f"{API}/{created['id']}").json()
         assert read["type"] == activity_type
-        for name, value in EXAMPLES[activity_type].items():
+        for name, value in TYPE_EXAMPLES[activity_type].items():
             if name == "period_from":
                 assert read[name] == "2016-02-01"
             elif name == "period_to":
                 assert read[name] == "2016-03-31"  # the last day of the period it names
             else:
                 assert read[name] == value, name
-        others = {n for t, fields in EXAMPLES.items() if t != activity_type for n in fields}
-        for name in others - set(EXAMPLES[activity_type]):
+        others = {n for t, fields in TYPE_EXAMPLES.items() if t != activity_type for n in fields}
+        for name in others - set(TYPE_EXAMPLES[activity_type]):
             assert read[name] is None, name
 
-    run_cases([(t, t) for t in EXAMPLES], check)
+    run_cases([(t, t) for t in TYPE_EXAMPLES], check)
 
 
 def test_partial_dates_keep_their_precision_and_codes_any_case(client):
-    created = create(client, start="2015-Q4", end="2016-02", mission="mkd", other_missions=["srb"])
+    created = create_activity(
+        client, activity_body(start="2015-Q4", end="2016-02", mission="mkd", other_missions=["srb"])
+    )
     read = client.get(f"{API}/{created['id']}").json()
     assert (read["start"], read["end"]) == ("2015-Q4", "2016-02")
     assert (read["mission"], read["other_missions"]) == ("MKD", ["SRB"])
@@ -206,12 +94,14 @@ def test_partial_dates_keep_their_precision_and_codes_any_case(client):
 
 def test_created_record_reads_back_exactly_as_the_create_answered(client):
     """The 201 body is the stored record: a GET right after answers the same."""
-    created = create(
+    created = create_activity(
         client,
-        themes=["regional_cooperation", "border_management"],
-        locations=["tabanovce", "gevgelija"],
-        partners=["unhcr", "iom"],
-        other_missions=["SRB", "ALB"],
+        activity_body(
+            themes=["regional_cooperation", "border_management"],
+            locations=["tabanovce", "gevgelija"],
+            partners=["unhcr", "iom"],
+            other_missions=["SRB", "ALB"],
+        ),
     )
     read = client.get(f"{API}/{created['id']}").json()
     assert read == created
@@ -232,7 +122,7 @@ def test_an_unknown_activity_answers_404_json_on_every_route(client):
 
 
 def test_patch_changes_only_the_fields_sent_and_bumps_the_version(client):
-    created = create(client, "training")
+    created = create_activity(client, activity_body("training"))
     response = client.patch(
         f"{API}/{created['id']}", json={"version": 1, "title": "Renamed training"}
     )
@@ -248,7 +138,7 @@ def test_patch_changes_only_the_fields_sent_and_bumps_the_version(client):
 
 
 def test_patch_replaces_themes_locations_partners_and_other_missions(client):
-    created = create(client, themes=["border_management", "asylum"])
+    created = create_activity(client, activity_body(themes=["border_management", "asylum"]))
     response = client.patch(
         f"{API}/{created['id']}",
         json={
@@ -280,7 +170,7 @@ def test_patch_replaces_themes_locations_partners_and_other_missions(client):
 
 
 def test_patch_of_links_only_still_moves_the_version(client):
-    created = create(client)
+    created = create_activity(client, activity_body())
     response = client.patch(f"{API}/{created['id']}", json={"version": 1, "partners": ["iom"]})
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 2
@@ -289,7 +179,7 @@ def test_patch_of_links_only_still_moves_the_version(client):
 
 
 def test_changing_the_type_clears_the_old_types_fields(client, engine):
-    created = create(client, "monitoring_visit")
+    created = create_activity(client, activity_body("monitoring_visit"))
     response = client.patch(
         f"{API}/{created['id']}",
         json={"version": 1, "type": "training", "participants_total": 12},
@@ -298,7 +188,7 @@ def test_changing_the_type_clears_the_old_types_fields(client, engine):
     read = client.get(f"{API}/{created['id']}").json()
     assert read["type"] == "training"
     assert read["participants_total"] == 12
-    for name in EXAMPLES["monitoring_visit"]:
+    for name in TYPE_EXAMPLES["monitoring_visit"]:
         if name not in ("dimension", "response_area"):
             assert read[name] is None, name
     with engine.connect() as conn:
@@ -312,7 +202,7 @@ def test_changing_the_type_clears_the_old_types_fields(client, engine):
 
 
 def test_changing_the_type_refuses_a_field_of_the_old_type(client):
-    created = create(client, "monitoring_visit")
+    created = create_activity(client, activity_body("monitoring_visit"))
     response = client.patch(
         f"{API}/{created['id']}", json={"version": 1, "type": "training", "team": "Still here"}
     )
@@ -325,7 +215,7 @@ def test_changing_the_type_refuses_a_field_of_the_old_type(client):
 
 
 def test_delete_answers_204_then_the_activity_is_gone(client, engine):
-    created = create(client)
+    created = create_activity(client, activity_body())
     before = total(client)
     response = client.delete(f"{API}/{created['id']}", params={"version": 1})
     assert response.status_code == 204
@@ -354,7 +244,7 @@ def test_delete_answers_204_then_the_activity_is_gone(client, engine):
 
 
 def test_history_lists_create_and_updates_with_the_changed_fields(client):
-    created = create(client, "training")
+    created = create_activity(client, activity_body("training"))
     aid = created["id"]
     assert client.patch(f"{API}/{aid}", json={"version": 1, "title": "Second title"}).is_success
     assert client.patch(
@@ -397,7 +287,7 @@ def test_history_lists_create_and_updates_with_the_changed_fields(client):
 
 
 def test_patch_with_a_stale_version_answers_409_and_changes_nothing(client):
-    created = create(client)
+    created = create_activity(client, activity_body())
     aid = created["id"]
     assert client.patch(f"{API}/{aid}", json={"version": 1, "title": "First edit"}).is_success
     current = client.get(f"{API}/{aid}").json()
@@ -417,7 +307,7 @@ def test_patch_with_a_stale_version_answers_409_and_changes_nothing(client):
 
 
 def test_delete_with_a_stale_version_answers_409_and_deletes_nothing(client):
-    created = create(client)
+    created = create_activity(client, activity_body())
     aid = created["id"]
     assert client.patch(f"{API}/{aid}", json={"version": 1, "title": "First edit"}).is_success
     current = client.get(f"{API}/{aid}").json()
@@ -439,10 +329,10 @@ def test_delete_with_a_stale_version_answers_409_and_deletes_nothing(client):
 
 
 def test_create_refuses_unknown_fields_naming_each(client, engine):
-    before = (total(client), rows(engine, AuditEntry))
+    before = (total(client), count_rows(engine, AuditEntry))
 
     def check(key, value):
-        err = error_at(client.post(API, json=new(**{key: value})), ["body", key])
+        err = error_at(client.post(API, json=activity_body(**{key: value})), ["body", key])
         assert err["type"] == "extra_forbidden"
         assert "not permitted" in err["msg"]
 
@@ -459,11 +349,11 @@ def test_create_refuses_unknown_fields_naming_each(client, engine):
         ],
         check,
     )
-    assert (total(client), rows(engine, AuditEntry)) == before
+    assert (total(client), count_rows(engine, AuditEntry)) == before
 
 
 def test_patch_refuses_unknown_fields_and_changes_nothing(client):
-    created = create(client)
+    created = create_activity(client, activity_body())
     current = client.get(f"{API}/{created['id']}").json()
 
     def check(key, value):
@@ -492,166 +382,196 @@ BIG = 2_147_483_648
 
 INVALID_CREATES = [
     # (case, body, loc, a word the message must hold)
-    ("unknown-mission", new(mission="XYZ"), ["body", "mission"], "no mission"),
-    ("missing-mission", new(mission=DROP), ["body", "mission"], "required"),
+    ("unknown-mission", activity_body(mission="XYZ"), ["body", "mission"], "no mission"),
+    ("missing-mission", activity_body(mission=DROP), ["body", "mission"], "required"),
     (
         "unknown-location",
-        new(locations=["gevgelija", "atlantis"]),
+        activity_body(locations=["gevgelija", "atlantis"]),
         ["body", "locations", 1],
         "no location",
     ),
-    ("unknown-partner", new(partners=["nobody"]), ["body", "partners", 0], "no partner"),
-    ("unknown-project", new(project="no-such-project"), ["body", "project"], "no project"),
+    ("unknown-partner", activity_body(partners=["nobody"]), ["body", "partners", 0], "no partner"),
+    (
+        "unknown-project",
+        activity_body(project="no-such-project"),
+        ["body", "project"],
+        "no project",
+    ),
     (
         "unknown-other-mission",
-        new(other_missions=["SRB", "XYZ"]),
+        activity_body(other_missions=["SRB", "XYZ"]),
         ["body", "other_missions", 1],
         "no mission",
     ),
     (
         "lead-in-other-missions",
-        new(other_missions=["SRB", "MKD"]),
+        activity_body(other_missions=["SRB", "MKD"]),
         ["body", "other_missions", 1],
         "lead mission",
     ),
     (
         "lead-in-other-missions-lowercase",
-        new(other_missions=["mkd"]),
+        activity_body(other_missions=["mkd"]),
         ["body", "other_missions", 0],
         "lead mission",
     ),
-    ("end-before-start", new(start="2016-03", end="2016-01"), ["body", "end"], "before"),
+    ("end-before-start", activity_body(start="2016-03", end="2016-01"), ["body", "end"], "before"),
     (
         "end-a-day-before-start",
-        new(start="2016-03-15", end="2016-03-14"),
+        activity_body(start="2016-03-15", end="2016-03-14"),
         ["body", "end"],
         "before",
     ),
     (
         "negative-participants-total",
-        new("training", participants_total=-1, participants_women=DROP),
+        activity_body("training", participants_total=-1, participants_women=DROP),
         ["body", "participants_total"],
         "greater than or equal to 0",
     ),
     (
         "negative-participants-women",
-        new("training", participants_women=-1),
+        activity_body("training", participants_women=-1),
         ["body", "participants_women"],
         "greater than or equal to 0",
     ),
     (
         "negative-team-size",
-        new("monitoring_visit", team_size=-2),
+        activity_body("monitoring_visit", team_size=-2),
         ["body", "team_size"],
         "greater than or equal to 0",
     ),
     (
         "negative-attendees",
-        new("event", attendees=-5),
+        activity_body("event", attendees=-5),
         ["body", "attendees"],
         "greater than or equal to 0",
     ),
     (
         "negative-audience",
-        new("awareness", audience_reached=-1),
+        activity_body("awareness", audience_reached=-1),
         ["body", "audience_reached"],
         "greater than or equal to 0",
     ),
     (
         "women-above-total",
-        new("training", participants_total=10, participants_women=11),
+        activity_body("training", participants_total=10, participants_women=11),
         ["body", "participants_women"],
         "cannot be more",
     ),
     (
         "women-without-total",
-        new("training", participants_total=DROP),
+        activity_body("training", participants_total=DROP),
         ["body", "participants_women"],
         "participants_total",
     ),
-    ("team-on-training", new("training", team="A team"), ["body", "team"], "monitoring visit"),
+    (
+        "team-on-training",
+        activity_body("training", team="A team"),
+        ["body", "team"],
+        "monitoring visit",
+    ),
     (
         "participants-on-meeting",
-        new("meeting", participants_total=5),
+        activity_body("meeting", participants_total=5),
         ["body", "participants_total"],
         "training",
     ),
     (
         "audience-on-report",
-        new("report", audience_reached=5),
+        activity_body("report", audience_reached=5),
         ["body", "audience_reached"],
         "awareness",
     ),
     (
         "period-to-before-from",
-        new("report", period_from="2016-03", period_to="2016-01"),
+        activity_body("report", period_from="2016-03", period_to="2016-01"),
         ["body", "period_to"],
         "before",
     ),
-    ("unknown-type", new(type="picnic"), ["body", "type"], "monitoring_visit"),
+    ("unknown-type", activity_body(type="picnic"), ["body", "type"], "monitoring_visit"),
     (
         "unknown-response-area",
-        new(response_area="cooking"),
+        activity_body(response_area="cooking"),
         ["body", "response_area"],
         "monitoring",
     ),
-    ("unknown-dimension", new(dimension="fourth"), ["body", "dimension"], "human"),
-    ("unknown-theme", new(themes=["asylum", "cooking"]), ["body", "themes", 1], "asylum"),
+    ("unknown-dimension", activity_body(dimension="fourth"), ["body", "dimension"], "human"),
+    ("unknown-theme", activity_body(themes=["asylum", "cooking"]), ["body", "themes", 1], "asylum"),
     (
         "unknown-alert-level",
-        new("monitoring_visit", alert_level="apocalyptic"),
+        activity_body("monitoring_visit", alert_level="apocalyptic"),
         ["body", "alert_level"],
         "elevated",
     ),
     (
         "unknown-finding",
-        new("monitoring_visit", findings=["ufo"]),
+        activity_body("monitoring_visit", findings=["ufo"]),
         ["body", "findings", 0],
         "overcrowding",
     ),
     (
         "unknown-target-group",
-        new("training", target_group="cats"),
+        activity_body("training", target_group="cats"),
         ["body", "target_group"],
         "police",
     ),
-    ("title-301-chars", new(title="x" * 301), ["body", "title"], "at most 300"),
-    ("title-empty", new(title=""), ["body", "title"], "at least 1"),
-    ("title-missing", new(title=DROP), ["body", "title"], "required"),
-    ("summary-10001-chars", new(summary="x" * 10_001), ["body", "summary"], "at most 10000"),
-    ("source-301-chars", new(source="x" * 301), ["body", "source"], "at most 300"),
-    ("title-nul", new(title="Visit\x00to Gevgelija"), ["body", "title"], "NUL"),
-    ("summary-nul", new(summary="A\x00B"), ["body", "summary"], "NUL"),
-    ("team-nul", new("monitoring_visit", team="A\x00"), ["body", "team"], "NUL"),
-    ("location-code-nul", new(locations=["gev\x00"]), ["body", "locations", 0], "NUL"),
+    ("title-301-chars", activity_body(title="x" * 301), ["body", "title"], "at most 300"),
+    ("title-empty", activity_body(title=""), ["body", "title"], "at least 1"),
+    ("title-missing", activity_body(title=DROP), ["body", "title"], "required"),
+    (
+        "summary-10001-chars",
+        activity_body(summary="x" * 10_001),
+        ["body", "summary"],
+        "at most 10000",
+    ),
+    ("source-301-chars", activity_body(source="x" * 301), ["body", "source"], "at most 300"),
+    ("title-nul", activity_body(title="Visit\x00to Gevgelija"), ["body", "title"], "NUL"),
+    ("summary-nul", activity_body(summary="A\x00B"), ["body", "summary"], "NUL"),
+    ("team-nul", activity_body("monitoring_visit", team="A\x00"), ["body", "team"], "NUL"),
+    ("location-code-nul", activity_body(locations=["gev\x00"]), ["body", "locations", 0], "NUL"),
     (
         "participants-int32-max-plus-1",
-        new("training", participants_total=BIG, participants_women=DROP),
+        activity_body("training", participants_total=BIG, participants_women=DROP),
         ["body", "participants_total"],
         "less than or equal to 2147483647",
     ),
     (
         "participants-10e20",
-        new("training", participants_total=10**20, participants_women=DROP),
+        activity_body("training", participants_total=10**20, participants_women=DROP),
         ["body", "participants_total"],
         "2147483647",
     ),
     (
         "team-size-int32-max-plus-1",
-        new("monitoring_visit", team_size=BIG),
+        activity_body("monitoring_visit", team_size=BIG),
         ["body", "team_size"],
         "2147483647",
     ),
-    ("attendees-10e20", new("event", attendees=10**20), ["body", "attendees"], "2147483647"),
-    ("start-month-13", new(start="2015-13"), ["body", "start"], "month"),
-    ("start-30-february", new(start="2015-02-30"), ["body", "start"], "day"),
-    ("start-yesterday", new(start="yesterday"), ["body", "start"], "YYYY"),
-    ("start-a-number", new(start=2015), ["body", "start"], "string"),
-    ("start-year-1800", new(start="1800"), ["body", "start"], "year"),
-    ("start-missing", new(start=DROP), ["body", "start"], "required"),
-    ("end-month-13", new(end="2016-13"), ["body", "end"], "month"),
-    ("period-from-q5", new("report", period_from="2016-Q5"), ["body", "period_from"], "YYYY"),
-    ("51-locations", new(locations=["gevgelija"] * 51), ["body", "locations"], "at most 50"),
+    (
+        "attendees-10e20",
+        activity_body("event", attendees=10**20),
+        ["body", "attendees"],
+        "2147483647",
+    ),
+    ("start-month-13", activity_body(start="2015-13"), ["body", "start"], "month"),
+    ("start-30-february", activity_body(start="2015-02-30"), ["body", "start"], "day"),
+    ("start-yesterday", activity_body(start="yesterday"), ["body", "start"], "YYYY"),
+    ("start-a-number", activity_body(start=2015), ["body", "start"], "string"),
+    ("start-year-1800", activity_body(start="1800"), ["body", "start"], "year"),
+    ("start-missing", activity_body(start=DROP), ["body", "start"], "required"),
+    ("end-month-13", activity_body(end="2016-13"), ["body", "end"], "month"),
+    (
+        "period-from-q5",
+        activity_body("report", period_from="2016-Q5"),
+        ["body", "period_from"],
+        "YYYY",
+    ),
+    (
+        "51-locations",
+        activity_body(locations=["gevgelija"] * 51),
+        ["body", "locations"],
+        "at most 50",
+    ),
 ]
 
 
@@ -659,9 +579,9 @@ def test_invalid_create_answers_422_naming_the_field_and_writes_nothing(client, 
     def counts():
         return (
             total(client),
-            rows(engine, AuditEntry),
-            rows(engine, activity_locations),
-            rows(engine, ActivityTheme),
+            count_rows(engine, AuditEntry),
+            count_rows(engine, activity_locations),
+            count_rows(engine, ActivityTheme),
         )
 
     before = counts()
@@ -677,7 +597,9 @@ def test_invalid_create_answers_422_naming_the_field_and_writes_nothing(client, 
 def test_several_errors_are_reported_together(client):
     response = client.post(
         API,
-        json=new("training", locations=["atlantis"], partners=["nobody"], team="T", end="2015-01"),
+        json=activity_body(
+            "training", locations=["atlantis"], partners=["nobody"], team="T", end="2015-01"
+        ),
     )
     locs = {tuple(e["loc"]) for e in errors_of(response)}
     assert {
@@ -689,9 +611,9 @@ def test_several_errors_are_reported_together(client):
 
 
 def test_duplicate_external_id_is_refused(client):
-    create(client, external_id="mkd-test-1")
+    create_activity(client, activity_body(external_id="mkd-test-1"))
     before = total(client)
-    response = client.post(API, json=new(external_id="mkd-test-1"))
+    response = client.post(API, json=activity_body(external_id="mkd-test-1"))
     assert "exists" in error_at(response, ["body", "external_id"])["msg"]
     assert total(client) == before
 
@@ -717,9 +639,9 @@ INVALID_PATCHES = [
 
 
 def _patch_changes_nothing(client, engine, cases):
-    created = create(client, "training", start="2016-03", end="2016-04")
+    created = create_activity(client, activity_body("training", start="2016-03", end="2016-04"))
     current = client.get(f"{API}/{created['id']}").json()
-    audit = rows(engine, AuditEntry)
+    audit = count_rows(engine, AuditEntry)
 
     def check(patch, loc, word):
         body = {"version": 1, "summary": "This change must not be kept.", **patch}
@@ -727,7 +649,7 @@ def _patch_changes_nothing(client, engine, cases):
         err = error_at(client.patch(f"{API}/{created['id']}", json=body), loc)
         assert word.lower() in err["msg"].lower(), err
         assert client.get(f"{API}/{created['id']}").json() == current
-        assert rows(engine, AuditEntry) == audit
+        assert count_rows(engine, AuditEntry) == audit
 
     run_cases(cases, check)
 
@@ -827,7 +749,7 @@ WRONG_VALUES = {
     "null": None,
     "nul-string": "\x00",
 }
-OWNER = {name: t for t, fields in EXAMPLES.items() for name in fields}
+OWNER = {name: t for t, fields in TYPE_EXAMPLES.items() for name in fields}
 FIELDS = list(
     dict.fromkeys(
         [
@@ -857,14 +779,14 @@ FIELDS = list(
 # valid and the value reaches the service.
 LIST_FIELDS = ("other_missions", "locations", "partners", "themes", "findings", "recipients")
 NUMBER_FIELDS = [
-    n for fields in EXAMPLES.values() for n, v in fields.items() if type(v) in (int, bool)
+    n for fields in TYPE_EXAMPLES.values() for n, v in fields.items() if type(v) in (int, bool)
 ]
 PER_FIELD = {"null": FIELDS, "bool": NUMBER_FIELDS, "list": LIST_FIELDS}
 
 
 def test_wrong_json_types_in_any_field_are_never_a_500(client):
     """Every field, every wrong kind of value, in a create and in a patch."""
-    target = create(client, "monitoring_visit")
+    target = create_activity(client, activity_body("monitoring_visit"))
     version = target["version"]
     before = total(client)
     failures = []
@@ -872,7 +794,7 @@ def test_wrong_json_types_in_any_field_are_never_a_500(client):
     def send(label, fields):
         nonlocal version
         activity_type = OWNER.get(next(iter(fields)), "meeting") if len(fields) == 1 else "meeting"
-        response = client.post(API, json=new(activity_type, **fields))
+        response = client.post(API, json=activity_body(activity_type, **fields))
         if response.status_code >= 500:
             failures.append(f"POST {label}: {response.status_code}")
         elif response.status_code == 201:
@@ -897,7 +819,7 @@ def _raw(content: bytes, content_type: str = "application/json") -> dict:
 
 def _never_500(client, requests) -> None:
     """Send each (case, method, path, kwargs); none may answer 5xx. "{id}" is an MKD activity."""
-    created = create(client)
+    created = create_activity(client, activity_body())
     before = total(client)
 
     def check(method, path, kwargs):
@@ -922,7 +844,7 @@ def test_hostile_create_bodies_are_never_a_500(client):
             ("json-null", "POST", API, _raw(b"null")),
             ("json-string", "POST", API, _raw(b'"activity"')),
             ("json-number", "POST", API, _raw(b"42")),
-            ("array-instead-of-object", "POST", API, {"json": [new()]}),
+            ("array-instead-of-object", "POST", API, {"json": [activity_body()]}),
             ("array-of-arrays", "POST", API, {"json": [[[]]]}),
             ("nan", "POST", API, _raw(b'{"mission": "MKD", "team_size": NaN}')),
             ("infinity", "POST", API, _raw(b'{"mission": "MKD", "team_size": 1e400}')),
@@ -930,10 +852,15 @@ def test_hostile_create_bodies_are_never_a_500(client):
             ("lone-surrogate", "POST", API, _raw(b'{"mission": "MKD", "title": "\\ud800"}')),
             ("form-body", "POST", API, _raw(b"mission=MKD", "application/x-www-form-urlencoded")),
             ("text-body", "POST", API, _raw(b"mission: MKD", "text/plain")),
-            ("one-megabyte-title", "POST", API, {"json": new(title="x" * 1_000_000)}),
+            ("one-megabyte-title", "POST", API, {"json": activity_body(title="x" * 1_000_000)}),
             ("deep-nesting", "POST", API, _raw(b'{"themes": ' + b"[" * 5000 + b"]" * 5000 + b"}")),
-            ("5000-keys", "POST", API, {"json": {**new(), **{f"k{i}": i for i in range(5000)}}}),
-            ("key-with-nul", "POST", API, {"json": {**new(), "ti\x00tle": "x"}}),
+            (
+                "5000-keys",
+                "POST",
+                API,
+                {"json": {**activity_body(), **{f"k{i}": i for i in range(5000)}}},
+            ),
+            ("key-with-nul", "POST", API, {"json": {**activity_body(), "ti\x00tle": "x"}}),
         ],
     )
 

@@ -8,20 +8,10 @@ from sqlalchemy import select
 
 from app.activities.models import Activity
 from app.partial_dates import PartialDate
+from tests.support import create_activity, meeting_body, run_cases
 
 API = "/api/v1/activities"
 JOINT_VISIT = "srb-mkd-joint-visit-presevo-tabanovce"
-
-
-def run_cases(cases, check) -> None:
-    """Run `check(*args)` for every (case_id, *args); fail once, naming every case that failed."""
-    failures = []
-    for case_id, *args in cases:
-        try:
-            check(*args)
-        except AssertionError as exc:
-            failures.append(f"{case_id}: {' '.join(str(exc).split())[:400]}")
-    assert not failures, f"{len(failures)} case(s) failed:\n" + "\n".join(failures)
 
 
 def page(client, **params) -> dict:
@@ -62,21 +52,6 @@ def ids(items) -> list[int]:
 
 def start_of(item) -> date:
     return PartialDate.parse(item["start"]).start
-
-
-def create(client, **overrides) -> dict:
-    body = {
-        "mission": "MKD",
-        "type": "meeting",
-        "title": "List test meeting",
-        "start": "2016-01-20",
-        "dimension": "cross_dimensional",
-        "response_area": "reporting_liaising",
-        **overrides,
-    }
-    response = client.post(API, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def in_text(word: str):
@@ -175,7 +150,7 @@ def test_the_joint_november_2015_visit_shows_under_both_missions(client):
 
 
 def test_status_filter_tells_drafts_from_approved_records(client):
-    draft = create(client, title="A fresh draft")
+    draft = create_activity(client, meeting_body(title="A fresh draft"))
     drafts = everything(client, status="draft")
     assert draft["id"] in ids(drafts)
     assert {a["status"] for a in drafts} == {"draft"}
@@ -192,10 +167,10 @@ def test_q_is_case_insensitive_beyond_ascii(client):
 
 
 def test_q_treats_percent_underscore_and_backslash_literally(client):
-    percent = create(client, title="Coverage of 100% of crossings")
-    underscore = create(client, title="Check of the a_c register")
-    plain = create(client, title="Check of the abc register")
-    backslash = create(client, title="Path C:\\temp\\report")
+    percent = create_activity(client, meeting_body(title="Coverage of 100% of crossings"))
+    underscore = create_activity(client, meeting_body(title="Check of the a_c register"))
+    plain = create_activity(client, meeting_body(title="Check of the abc register"))
+    backslash = create_activity(client, meeting_body(title="Path C:\\temp\\report"))
     all_items = everything(client)
 
     def check(word, must_hold, must_not_hold):
@@ -290,8 +265,12 @@ def test_rows_added_during_a_walk_cause_no_repeat_and_no_skip(client):
     def add_rows(number):
         if number == 3:
             # one row among those already walked, one among those still to come
-            added["walked"] = create(client, start=first_page[0]["start"], title="Behind")["id"]
-            added["ahead"] = create(client, start=oldest["start"], title="Ahead")["id"]
+            added["walked"] = create_activity(
+                client, meeting_body(start=first_page[0]["start"], title="Behind")
+            )["id"]
+            added["ahead"] = create_activity(
+                client, meeting_body(start=oldest["start"], title="Ahead")
+            )["id"]
             body = {"version": 1, "title": "Edited meanwhile"}
             assert client.patch(f"{API}/{added['walked']}", json=body).status_code == 200
 

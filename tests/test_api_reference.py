@@ -6,6 +6,7 @@ from datetime import date
 
 from app.partial_dates import PartialDate
 from app.vocab import ActivityType, ResponseArea, Theme
+from tests.support import all_activities, run_cases
 
 API = "/api/v1"
 SIX = ["ALB", "BIH", "KOS", "MKD", "MNE", "SRB"]
@@ -20,17 +21,6 @@ FOCAL_POINT_SINCE = {
 LEADERS, OTHERS = ("SRB", "MKD"), ("ALB", "BIH", "KOS", "MNE")
 
 
-def run_cases(cases, check) -> None:
-    """Run `check(*args)` for every (case_id, *args); fail once, naming every case that failed."""
-    failures = []
-    for case_id, *args in cases:
-        try:
-            check(*args)
-        except AssertionError as exc:
-            failures.append(f"{case_id}: {' '.join(str(exc).split())[:400]}")
-    assert not failures, f"{len(failures)} case(s) failed:\n" + "\n".join(failures)
-
-
 def get(client, path: str, **params):
     response = client.get(path, params=params)
     assert response.status_code == 200, f"{path} {params}: {response.text[:300]}"
@@ -40,22 +30,6 @@ def get(client, path: str, **params):
 def count(client, **params) -> int:
     """How many activities the list API finds for these filters."""
     return get(client, f"{API}/activities", limit=1, **params)["total"]
-
-
-def listed(client, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        body = get(
-            client,
-            f"{API}/activities",
-            limit=200,
-            **params,
-            **({"cursor": cursor} if cursor else {}),
-        )
-        items += body["items"]
-        cursor = body["next_cursor"]
-        if not cursor:
-            return items
 
 
 def assert_not_found(response) -> None:
@@ -203,7 +177,7 @@ def test_summary_figures_agree_with_the_activity_list(client):
         assert head["meetings"] == count(client, type="meeting", **scope)
         assert set(summary["by_type"]) == set(ActivityType.values())
         assert set(summary["by_area"]) == set(ResponseArea.values())
-        items = listed(client, **scope)
+        items = all_activities(client, **scope)
         assert len(items) == head["activities"]
         for activity_type, n in summary["by_type"].items():
             assert n == sum(a["type"] == activity_type for a in items), activity_type
@@ -314,7 +288,7 @@ AXES = [
 
 def test_each_axis_switches_the_columns_and_its_cells_match_the_list(client):
     period = {"from": "2015", "to": "2016"}
-    items = {code: listed(client, mission=code, **period) for code in SIX}
+    items = {code: all_activities(client, mission=code, **period) for code in SIX}
     value_of = {
         "area": lambda a: [a["response_area"]],
         "type": lambda a: [a["type"]],

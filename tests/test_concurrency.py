@@ -18,24 +18,22 @@ from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
 from app.audit.models import AuditEntry
 from app.db import unit_of_work
+from tests.support import count_rows, meeting_body
 
 API = "/api/v1/activities"
 THREADS, EACH = 4, 10
 
 
 def body(title: str) -> dict:
-    return {
-        "mission": "MKD",
-        "type": "meeting",
-        "title": title,
-        "start": "2016-04-12",
-        "dimension": "cross_dimensional",
-        "response_area": "reporting_liaising",
-        "themes": ["regional_cooperation"],
-        "locations": ["gevgelija"],
-        "partners": ["unhcr"],
-        "meeting_kind": "coordination",
-    }
+    """A meeting with themes, a place and a partner, so each write also fills link tables
+    and theme aggregates that concurrent writers share."""
+    return meeting_body(
+        title=title,
+        start="2016-04-12",
+        themes=["regional_cooperation"],
+        locations=["gevgelija"],
+        partners=["unhcr"],
+    )
 
 
 def twin(client: TestClient) -> TestClient:
@@ -61,11 +59,6 @@ def run_together(jobs):
         return list(pool.map(start, jobs))
 
 
-def count(engine, *where) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(Activity).where(*where))
-
-
 def test_each_backend_is_set_up_for_concurrent_writers(backend, engine):
     """WAL lets readers read while one writes; BEGIN IMMEDIATE makes writers wait their turn."""
     statements = []
@@ -87,7 +80,7 @@ def test_each_backend_is_set_up_for_concurrent_writers(backend, engine):
 
 
 def test_concurrent_creates_through_the_api_lose_nothing(client, engine):
-    before = count(engine)
+    before = count_rows(engine, Activity)
     clients = [twin(client) for _ in range(THREADS)]
 
     def writer(n):
@@ -109,8 +102,8 @@ def test_concurrent_creates_through_the_api_lose_nothing(client, engine):
     new_ids = [i for batch in results for _, i in batch]
     assert statuses == [201] * THREADS * EACH
     assert len(set(new_ids)) == THREADS * EACH
-    assert count(engine) == before + THREADS * EACH
-    assert count(engine, Activity.title.like("Concurrent %")) == THREADS * EACH
+    assert count_rows(engine, Activity) == before + THREADS * EACH
+    assert count_rows(engine, Activity, Activity.title.like("Concurrent %")) == THREADS * EACH
     with engine.connect() as conn:
         audited = conn.scalar(
             select(func.count())
@@ -123,7 +116,7 @@ def test_concurrent_creates_through_the_api_lose_nothing(client, engine):
 
 
 def test_concurrent_creates_through_sessions_lose_nothing(engine):
-    before = count(engine)
+    before = count_rows(engine, Activity)
 
     def writer(n):
         def job():
@@ -136,8 +129,8 @@ def test_concurrent_creates_through_sessions_lose_nothing(engine):
         return job
 
     assert sorted(run_together([writer(n) for n in range(THREADS)])) == list(range(THREADS))
-    assert count(engine) == before + THREADS * EACH
-    assert count(engine, Activity.title.like("Session %")) == THREADS * EACH
+    assert count_rows(engine, Activity) == before + THREADS * EACH
+    assert count_rows(engine, Activity, Activity.title.like("Session %")) == THREADS * EACH
 
 
 def test_two_concurrent_patches_of_one_version_one_wins_one_conflicts(client):

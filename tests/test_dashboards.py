@@ -10,17 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.deps import Viewer
-from app.accounts.models import User
 from app.activities import aggregates as stats
 from app.activities.models import Activity
 from app.dashboards import service
 from app.dashboards.periods import split
 from app.dashboards.schemas import Period
 from app.demo import generate
-
-
-def _viewer(session, email_start: str) -> Viewer:
-    return Viewer.of(session.scalar(select(User).where(User.email.like(f"{email_start}@%"))))
+from tests.support import activity_body, create_activity, demo_user, meeting_body
 
 
 def _assert_aggregates_match_recount(session):
@@ -111,7 +107,7 @@ def test_any_period_is_answered_exactly(engine, session, seed):
     """Figures from year/month aggregates plus raw edge days equal a pure raw count."""
     generate(engine, count=800, seed=seed)
     session.expire_all()
-    user = _viewer(session, "hom.mkd")
+    user = Viewer.of(demo_user(session, "hom.mkd"))
     rng = random.Random(seed)
     for _ in range(6):
         start = date(2014, 1, 1) + timedelta(days=rng.randrange(4000))
@@ -159,17 +155,7 @@ def test_period_split_covers_every_day_once():
 
 def test_drafts_count_only_for_their_own_mission(client_as, session):
     fp = client_as("fp.mkd")
-    fp.post(
-        "/api/v1/activities",
-        json={
-            "mission": "MKD",
-            "type": "report",
-            "title": "Draft spot report",
-            "start": "2019-05-02",
-            "dimension": "cross_dimensional",
-            "response_area": "reporting_liaising",
-        },
-    )
+    create_activity(fp, activity_body("report", title="Draft spot report", start="2019-05-02"))
     period = {"from": "2019", "to": "2019"}
     own = fp.get("/api/v1/missions/MKD/summary", params=period).json()["headline"]
     other = client_as("fp.srb").get("/api/v1/missions/MKD/summary", params=period).json()
@@ -255,17 +241,9 @@ def test_bad_period_or_filters_are_explained_not_500(client):
 
 def test_review_queue_only_for_the_head_of_mission(client, client_as):
     fp = client_as("fp.mkd")
-    created = fp.post(
-        "/api/v1/activities",
-        json={
-            "mission": "MKD",
-            "type": "meeting",
-            "title": "Weekly coordination with UNHCR",
-            "start": "2016-02-03",
-            "dimension": "cross_dimensional",
-            "response_area": "reporting_liaising",
-        },
-    ).json()
+    created = create_activity(
+        fp, meeting_body(title="Weekly coordination with UNHCR", start="2016-02-03")
+    )
     fp.post(f"/api/v1/activities/{created['id']}/submit", json={"version": 1})
     queue = client.get("/api/v1/missions/MKD/dashboard").json()
     assert queue["review_queue_total"] == 1

@@ -14,6 +14,7 @@ from app.cli import app as cli
 from app.db import make_engine
 from app.demo import generate
 from app.missions.models import Location, Mission
+from tests.support import count_rows, create_activity, meeting_body
 
 SIGNATURE = (
     Activity.type,
@@ -74,13 +75,8 @@ def seeded(engine) -> dict[str, list[tuple]]:
         }
 
 
-def count(engine, *where) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(Activity).where(*where))
-
-
 def test_generate_adds_marked_synthetic_activities_and_leaves_the_seed_alone(engine, client):
-    before_total = count(engine)
+    before_total = count_rows(engine, Activity)
     before_seed = seeded(engine)
     progress = []
 
@@ -88,9 +84,9 @@ def test_generate_adds_marked_synthetic_activities_and_leaves_the_seed_alone(eng
 
     assert added == 500
     assert progress and progress[-1] == 500
-    assert count(engine) == before_total + 500
-    assert count(engine, Activity.provenance == "synthetic") == 500
-    assert count(engine, Activity.external_id.like("demo-7-%")) == 500
+    assert count_rows(engine, Activity) == before_total + 500
+    assert count_rows(engine, Activity, Activity.provenance == "synthetic") == 500
+    assert count_rows(engine, Activity, Activity.external_id.like("demo-7-%")) == 500
     with engine.connect() as conn:
         sources = set(
             conn.scalars(select(Activity.source).where(Activity.provenance == "synthetic"))
@@ -111,17 +107,8 @@ def test_generate_adds_marked_synthetic_activities_and_leaves_the_seed_alone(eng
     assert listed.status_code == 200
     assert 0 < listed.json()["total"] <= 500
     assert {a["provenance"] for a in listed.json()["items"]} == {"synthetic"}
-    body = {
-        "mission": "MKD",
-        "type": "meeting",
-        "title": "After the demo",
-        "start": "2016-05",
-        "dimension": "human",
-        "response_area": "reporting_liaising",
-    }
-    response = client.post("/api/v1/activities", json=body)
-    assert response.status_code == 201, response.text
-    assert count(engine) == before_total + 501
+    create_activity(client, meeting_body(title="After the demo", start="2016-05"))
+    assert count_rows(engine, Activity) == before_total + 501
 
 
 def test_the_same_seed_gives_the_same_rows_in_two_fresh_databases(engine, backend, template_url):
@@ -188,27 +175,27 @@ def cli_database(monkeypatch, db_url):
 
 
 def test_cli_demo_adds_activities_to_the_configured_database(cli_database, engine):
-    before = count(engine)
+    before = count_rows(engine, Activity)
     result = CliRunner().invoke(cli, ["demo", "--activities", "50", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert "Added 50 synthetic activities" in result.output
-    assert count(engine) == before + 50
-    assert count(engine, Activity.external_id.like("demo-3-%")) == 50
+    assert count_rows(engine, Activity) == before + 50
+    assert count_rows(engine, Activity, Activity.external_id.like("demo-3-%")) == 50
 
 
 def test_cli_demo_refuses_a_count_below_one(cli_database, engine):
-    before = count(engine)
+    before = count_rows(engine, Activity)
     result = CliRunner().invoke(cli, ["demo", "--activities", "0"])
     assert result.exit_code == 2
-    assert count(engine) == before
+    assert count_rows(engine, Activity) == before
 
 
 def test_cli_init_on_a_migrated_database_is_a_no_op(cli_database, engine):
-    before = count(engine)
+    before = count_rows(engine, Activity)
     result = CliRunner().invoke(cli, ["init"])
     assert result.exit_code == 0, result.output
     assert "latest schema" in result.output
-    assert count(engine) == before
+    assert count_rows(engine, Activity) == before
 
 
 def _commands() -> list[str]:

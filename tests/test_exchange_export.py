@@ -17,16 +17,17 @@ from app.db import make_engine, session_factory
 from app.exchange import columns as cols
 from app.exchange.importer import import_file
 from tests.conftest import migrate, seed_database
+from tests.support import meeting_body
 
-DRAFT = {
-    "mission": "MKD",
-    "type": "meeting",
-    "title": "Secret draft meeting in Skopje",
-    "start": "2016-03-02",
-    "dimension": "cross_dimensional",
-    "response_area": "reporting_liaising",
-    "meeting_kind": "coordination",
-}
+DRAFT = meeting_body(title="Secret draft meeting in Skopje")
+REPORT_HEADINGS = (
+    "Headline figures",
+    "Focal point",
+    "Timeline of developments",
+    "Activities by response area",
+    "Trainings",
+    "Reports",
+)
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -170,14 +171,7 @@ def test_reports_page_and_docx(client_as):
     params = {"from": "2015-08", "to": "2016-06"}
     page = client.get("/missions/MKD/report", params=params)
     assert page.status_code == 200
-    for heading in (
-        "Headline figures",
-        "Focal point",
-        "Timeline of developments",
-        "Activities by response area",
-        "Trainings",
-        "Reports",
-    ):
+    for heading in REPORT_HEADINGS:
         assert heading in page.text
     assert "Aug 2015 – Jun 2016" in page.text
     response = client.get("/missions/MKD/report.docx", params=params)
@@ -186,14 +180,7 @@ def test_reports_page_and_docx(client_as):
     )
     doc = Document(io.BytesIO(response.content))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
-    for heading in (
-        "Headline figures",
-        "Focal point",
-        "Timeline of developments",
-        "Activities by response area",
-        "Trainings",
-        "Reports",
-    ):
+    for heading in REPORT_HEADINGS:
         assert heading in headings
     assert "Monitoring" in headings
     assert len(doc.tables) >= 2

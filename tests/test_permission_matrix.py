@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import select
 
 from app.accounts import service as accounts
 from app.accounts.deps import Permission
-from app.accounts.models import User
 from app.activities import service as activities
 from app.activities.schemas import ActivityCreate
 from app.vocab import Provenance, Status
+from tests.support import csrf_token, demo_user, meeting_body, meeting_form
 
 SUBJECTS = ["anon", "fp", "hom", "cpc", "admin"]
 CONTEXTS = ["own", "other"]
@@ -46,18 +45,6 @@ class Case:
 
 def _all(code, anon=401):
     return {"anon": anon, "fp": code, "hom": code, "cpc": code, "admin": code}
-
-
-def _activity_body(mission: str) -> dict:
-    return {
-        "mission": mission,
-        "type": "meeting",
-        "title": "Coordination meeting with UNHCR",
-        "start": "2016-03-02",
-        "dimension": "cross_dimensional",
-        "response_area": "reporting_liaising",
-        "meeting_kind": "coordination",
-    }
 
 
 READ_DRAFT = {
@@ -324,14 +311,7 @@ CASES = [
         "POST",
         "/activities/new",
         {**_all(403, anon=LOGIN), "fp": 303, "hom": 303},
-        form={
-            "type": "meeting",
-            "title": "Coordination meeting with UNHCR",
-            "start": "2016-03-02",
-            "dimension": "cross_dimensional",
-            "response_area": "reporting_liaising",
-            "meeting_kind": "coordination",
-        },
+        form=meeting_form(),
     ),
     Case("GET", "/activities/{activity_id}", {**READ_DRAFT, "anon": LOGIN}, status="draft"),
     Case("GET", "/activities/{activity_id}", {**READ_SUBMITTED, "anon": LOGIN}, status="submitted"),
@@ -365,30 +345,14 @@ CASES = [
             "admin": 403,
         },
         status="draft",
-        form={
-            "version": "1",
-            "type": "meeting",
-            "title": "Changed title",
-            "start": "2016-03-02",
-            "dimension": "cross_dimensional",
-            "response_area": "reporting_liaising",
-            "meeting_kind": "coordination",
-        },
+        form=meeting_form(version="1", title="Changed title"),
     ),
     Case(
         "POST",
         "/activities/{activity_id}/edit",
         {"anon": LOGIN, "fp": 403, "hom": {"own": 303, "other": 403}, "cpc": 403, "admin": 403},
         status="approved",
-        form={
-            "version": "1",
-            "type": "meeting",
-            "title": "Changed title",
-            "start": "2016-03-02",
-            "dimension": "cross_dimensional",
-            "response_area": "reporting_liaising",
-            "meeting_kind": "coordination",
-        },
+        form=meeting_form(version="1", title="Changed title"),
     ),
     Case(
         "POST",
@@ -401,15 +365,7 @@ CASES = [
             "admin": 403,
         },
         status="submitted",
-        form={
-            "version": "1",
-            "type": "meeting",
-            "title": "Changed title",
-            "start": "2016-03-02",
-            "dimension": "cross_dimensional",
-            "response_area": "reporting_liaising",
-            "meeting_kind": "coordination",
-        },
+        form=meeting_form(version="1", title="Changed title"),
     ),
     Case(
         "GET",
@@ -538,7 +494,7 @@ def test_every_route_is_in_the_matrix(app):
 def _make_activity(session, mission: str, status: str) -> int:
     activity = activities.create(
         session,
-        data=ActivityCreate(**_activity_body(mission)),
+        data=ActivityCreate(**meeting_body(mission)),
         status=Status(status),
         provenance=Provenance.ENTERED,
     )
@@ -567,24 +523,24 @@ def _call(client, case: Case, subject: str, context: str, session, tokens):
     else:
         params = {}
     if case.path == "/api/v1/activities" and case.method == "POST":
-        body = _activity_body(MISSION[context])
+        body = meeting_body(MISSION[context])
     if "{token_id}" in path:
         # a fresh token of the caller's (own) or of someone else's (other), never the
         # token the test client signs in with
         owner = WHO[subject] if context == "own" else "hom.srb"
-        user = session.scalar(select(User).where(User.email.like(f"{owner}@%")))
-        token, _ = accounts.create_token(session, user=user, name="to revoke", days=1)
+        token, _ = accounts.create_token(
+            session, user=demo_user(session, owner), name="to revoke", days=1
+        )
         session.commit()
         path = path.replace("{token_id}", str(token.id))
     if "{user_id}" in path:
-        user_id = session.scalar(select(User.id).where(User.email.like("fp.mne@%")))
-        path = path.replace("{user_id}", str(user_id))
+        path = path.replace("{user_id}", str(demo_user(session, "fp.mne").id))
     session.rollback()  # end the read transaction: the request may need the write lock
     if case.form is not None:
         # as a browser would: the form carries the CSRF cookie's token once it has one
         form = {k: v.replace("{context}", context) for k, v in case.form.items()}
-        if client.cookies.get("csrftoken"):
-            form["csrftoken"] = client.cookies.get("csrftoken")
+        if csrf_token(client):
+            form["csrftoken"] = csrf_token(client)
         return client.request(case.method, path, data=form, params=params, follow_redirects=False)
     return client.request(case.method, path, json=body, params=params, follow_redirects=False)
 

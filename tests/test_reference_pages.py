@@ -14,9 +14,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.missions.models import Development, FocalPointAppointment, Location, Partner, Project
+from tests.support import demo_user
 
 LISTS = ["/developments", "/focal-points", "/locations", "/partners", "/projects"]
 SIGNED_IN = ["fp.mkd", "hom.mkd", "cpc", "admin"]
@@ -56,10 +56,6 @@ def assert_field_error(text: str, name: str) -> None:
     assert 'aria-invalid="true"' in tag, tag
     assert f"f-{name}-error" in tag, tag
     assert f'id="f-{name}-error"' in text
-
-
-def user_id(session, who: str) -> int:
-    return session.scalar(select(User.id).where(User.email.like(f"{who}@%")))
 
 
 def audit_entries(session, entity: str, entity_id: int) -> list[AuditEntry]:
@@ -210,7 +206,7 @@ def test_logging_a_development_from_the_page(client_as, session, who):
     assert dev.provenance == "entered" and dev.occurred_precision == "day"
     assert dev.code == "macedonia-lets-only-syrians-iraqis-and-afghans-cross-2015-11-19"
     [entry] = audit_entries(session, "development", dev.id)
-    assert entry.action == "create" and entry.user_id == user_id(session, who)
+    assert entry.action == "create" and entry.user_id == demo_user(session, who).id
     assert entry.after["date"] == "2015-11-19" and entry.after["provenance"] == "entered"
     listed = page(client, "/developments")
     assert "19 Nov 2015" in listed and "Entered" in listed
@@ -350,7 +346,7 @@ def test_admin_adds_and_edits(client_as, session, entity):
     record = session.scalar(select(model).where(model.code == code))
     assert record is not None
     [created] = audit_entries(session, entity, record.id)
-    assert created.action == "create" and created.user_id == user_id(session, "admin")
+    assert created.action == "create" and created.user_id == demo_user(session, "admin").id
     assert created.after["code"] == code
 
     edit_page = page(admin, f"{path}/{code}/edit")
@@ -361,7 +357,7 @@ def test_admin_adds_and_edits(client_as, session, entity):
     response = post(admin, f"{path}/{code}/edit", spec["edit"])
     assert response.status_code == 303, response.text[:500]
     created_entry, updated = audit_entries(session, entity, record.id)
-    assert updated.action == "update" and updated.user_id == user_id(session, "admin")
+    assert updated.action == "update" and updated.user_id == demo_user(session, "admin").id
     assert updated.after == spec["changed"]
     assert set(updated.before) == set(spec["changed"])
     for name, value in spec["changed"].items():
@@ -509,7 +505,7 @@ def test_api_logs_a_development(client_as, session):
     session.rollback()
     dev = session.scalar(select(Development).where(Development.code == body["code"]))
     [entry] = audit_entries(session, "development", dev.id)
-    assert entry.action == "create" and entry.user_id == user_id(session, "cpc")
+    assert entry.action == "create" and entry.user_id == demo_user(session, "cpc").id
     listed = client_as("fp.srb").get(API, params={"country": "Serbia"}).json()
     assert body["code"] in [d["code"] for d in listed]  # region-wide: on every timeline
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.accounts.demo_users import DEMO_DOMAIN, DEMO_PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -17,15 +19,14 @@ ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-PASSWORD = "fieldlog-demo-2016"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 
 def sign_in(page, base: str, who: str) -> None:
     page.goto(f"{base}/login")
-    page.fill("#email", f"{who}@demo.fieldlog.example")
-    page.fill("#password", PASSWORD)
+    page.fill("#email", f"{who}@{DEMO_DOMAIN}")
+    page.fill("#password", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/login" not in page.url, f"sign-in as {who} failed"
