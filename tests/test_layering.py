@@ -15,8 +15,8 @@ from app.accounts.deps import MissionRef, Viewer
 from app.accounts.models import User
 from app.activities import policy as activities_policy
 from app.web import env
-from tests.test_accounts import FP as FP_EMAIL
-from tests.test_accounts import browser, sign_in
+from tests.support import FOCAL_POINT_MKD as FP_EMAIL
+from tests.support import page_client, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -238,7 +238,7 @@ def test_adding_a_user_for_an_unknown_mission_explains(client_as):
 def test_moving_a_focal_point_to_another_mission_signs_them_out(app, client_as, session):
     fp_id = session.scalar(select(User.id).where(User.email == FP_EMAIL))
     session.rollback()
-    browser_of_fp = browser(app)
+    browser_of_fp = page_client(app)
     sign_in(browser_of_fp)
     admin = client_as("admin")
 
