@@ -150,8 +150,11 @@ def generate(
                 other = rng.choice([c for c in codes if c != code])
                 record.other_missions = [_Ref(missions[other])]
             record.is_joint = bool(record.other_missions)
-            located = location_id is not None and activity_type in LOCATED_TYPES
-            record.locations = [_Ref(location_id)] if located else []
+            record.locations = (
+                [_Ref(location_id)]
+                if location_id is not None and activity_type in LOCATED_TYPES
+                else []
+            )
             records.append(record)
         with unit_of_work(engine) as session:
             ids = bulk.reserve_ids(session, size)

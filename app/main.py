@@ -98,6 +98,7 @@ def _open_to_all(app: FastAPI) -> set[tuple[str, str]]:
         (method, context.path)
         for context in iter_route_contexts(app.routes)
         if isinstance(context.original_route, APIRoute)
+        and context.path is not None  # an APIRoute always has one
         and Rule.PUBLIC in rules(context.original_route.dependant)
         for method in context.methods or ()
     }

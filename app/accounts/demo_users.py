@@ -7,6 +7,7 @@ started with FIELDLOG_ENVIRONMENT=production refuses to run while any exist.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
@@ -23,39 +24,37 @@ DEMO_PASSWORD = "fieldlog-demo-2016"
 DEMO_DOMAIN = "demo.fieldlog.example"
 
 
-def demo_accounts(missions: Iterable[Mission]) -> list[dict]:
-    """(email, name, role, mission) for every demo user: two per mission, two without."""
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: str
+    mission: Mission | None
+
+
+def demo_accounts(missions: Iterable[Mission]) -> list[DemoAccount]:
+    """Every demo user: two per mission, two without."""
     accounts = [
-        {
-            "email": f"cpc@{DEMO_DOMAIN}",
-            "name": "CPC desk (demo)",
-            "role": Role.CPC_DESK.value,
-            "mission": None,
-        },
-        {
-            "email": f"admin@{DEMO_DOMAIN}",
-            "name": "Administrator (demo)",
-            "role": Role.ADMIN.value,
-            "mission": None,
-        },
+        DemoAccount(f"cpc@{DEMO_DOMAIN}", "CPC desk (demo)", Role.CPC_DESK.value, None),
+        DemoAccount(f"admin@{DEMO_DOMAIN}", "Administrator (demo)", Role.ADMIN.value, None),
     ]
     for mission in missions:
         code = mission.code.lower()
         accounts.append(
-            {
-                "email": f"fp.{code}@{DEMO_DOMAIN}",
-                "name": f"Focal point {mission.short_name} (demo)",
-                "role": Role.FOCAL_POINT.value,
-                "mission": mission,
-            }
+            DemoAccount(
+                f"fp.{code}@{DEMO_DOMAIN}",
+                f"Focal point {mission.short_name} (demo)",
+                Role.FOCAL_POINT.value,
+                mission,
+            )
         )
         accounts.append(
-            {
-                "email": f"hom.{code}@{DEMO_DOMAIN}",
-                "name": f"Head of mission {mission.short_name} (demo)",
-                "role": Role.HEAD_OF_MISSION.value,
-                "mission": mission,
-            }
+            DemoAccount(
+                f"hom.{code}@{DEMO_DOMAIN}",
+                f"Head of mission {mission.short_name} (demo)",
+                Role.HEAD_OF_MISSION.value,
+                mission,
+            )
         )
     return accounts
 
@@ -65,13 +64,13 @@ def ensure_demo_users(session: Session, missions: Iterable[Mission]) -> int:
     exist yet; returns how many were added."""
     added = 0
     for account in demo_accounts(missions):
-        if service.get_by_email(session, account["email"]) is None:
+        if service.get_by_email(session, account.email) is None:
             service.create(
                 session,
-                email=account["email"],
-                name=account["name"],
-                role=account["role"],
-                mission=account["mission"],
+                email=account.email,
+                name=account.name,
+                role=account.role,
+                mission=account.mission,
                 password=DEMO_PASSWORD,
                 is_demo=True,
             )

@@ -73,7 +73,7 @@ def role_has_mission(role: str) -> bool:
 
 def can_log_activities(user: Actor | None) -> bool:
     """Log (create) activities at all: mission staff, for their own mission."""
-    return allows(Rule.MISSION_STAFF, user) and user.mission_id is not None
+    return user is not None and allows(Rule.MISSION_STAFF, user) and user.mission_id is not None
 
 
 def can_import(user: Actor | None) -> bool:

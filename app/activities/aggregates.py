@@ -326,7 +326,7 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
                         ("type", activity.type, "*", "*"),
                         ("all", "*", "*", "*"),
                     ):
-                        key = (
+                        stat_key = (
                             grain,
                             level,
                             theme,
@@ -339,11 +339,11 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
                         )
                         for name, value in figures.items():
                             if mission_id == lead or name in ("n", "alerts"):
-                                activity_rows[(key, f"{name}_{status}")] += value
+                                activity_rows[(stat_key, f"{name}_{status}")] += value
         if is_training:
-            key = (lead, month, activity.target_group or "")
+            training_key = (lead, month, activity.target_group or "")
             for name in ("n", "trained", "women"):
-                training_rows[(key, f"{name}_{status}")] += figures[name]
+                training_rows[(training_key, f"{name}_{status}")] += figures[name]
         if is_visit:
             monday = activity.start_date - timedelta(days=activity.start_date.weekday())
             for location in activity.locations:

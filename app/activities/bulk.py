@@ -124,7 +124,13 @@ def write_many(
     records = iter(records)
     while batch := list(islice(records, BATCH)):
         _give_ids(session, batch)
-        rows, themes, others, located, partnered, entries = [], [], [], [], [], []
+        # One list of rows to insert per table.
+        rows: list[dict[str, Any]] = []
+        themes: list[dict[str, Any]] = []
+        others: list[dict[str, Any]] = []
+        located: list[dict[str, Any]] = []
+        partnered: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
         for record in batch:
             # In the order they read back in, as the ORM's themes setter keeps them.
             record.themes = sorted(set(record.themes))

@@ -7,7 +7,8 @@ database or several fields at once live in `service.validate`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, create_model, field_validator
 from pydantic.fields import FieldInfo
@@ -32,10 +33,18 @@ from app.vocab import (
 )
 
 
+def _list_of(item_type: Any) -> Any:
+    """`list[item_type]` for a type known only at run time (a type checker reads
+    `list[field.vocab]` as a static annotation and cannot resolve it)."""
+    return GenericAlias(list, (item_type,))
+
+
 def _request_type(field: FieldDef) -> Any:
     """What a request's value for the field must be."""
     match field.widget:
         case Widget.TEXT | Widget.TEXTAREA:
+            if field.max_length is None:
+                raise AssertionError(f"the text field {field.name!r} needs a max_length")
             return Text(field.max_length, min_length=field.min_length)
         case Widget.NUMBER:
             return Count
@@ -44,7 +53,7 @@ def _request_type(field: FieldDef) -> Any:
         case Widget.SELECT:
             return field.vocab
         case Widget.MULTI:
-            return list[field.vocab]
+            return _list_of(field.vocab)
         case Widget.DATE:
             return PartialDateField
         case Widget.CODE:
@@ -69,11 +78,18 @@ def _request_field(field: FieldDef, *, patch: bool = False) -> tuple[Any, FieldI
     return value_type, Field(default=field.blank, **limits)
 
 
+class _RegistryInput(InputModel):
+    """A request body whose fields come from the registry when the module loads."""
+
+    if TYPE_CHECKING:
+        # The type checker cannot list fields made at run time: it reads any of them as Any.
+        def __getattr__(self, name: str) -> Any: ...
+
+
+# Values typed Any: the dict also fills create_model's own keyword parameters for the checker.
+_create_fields: dict[str, Any] = {field.name: _request_field(field) for field in ENTERED}
 ActivityCreate = create_model(
-    "ActivityCreate",
-    __base__=InputModel,
-    __module__=__name__,
-    **{field.name: _request_field(field) for field in ENTERED},
+    "ActivityCreate", __base__=_RegistryInput, __module__=__name__, **_create_fields
 )
 
 # A PATCH cannot erase what every record must hold.
@@ -81,14 +97,15 @@ _NOT_NULL = tuple(f.name for f in CHANGEABLE if f.required or not f.nullable)
 _LISTS = frozenset(f.name for f in CHANGEABLE if f.is_list)
 
 
-class ActivityUpdate(
-    create_model(
-        "ActivityUpdateFields",
-        __base__=InputModel,
-        __module__=__name__,
-        **{field.name: _request_field(field, patch=True) for field in CHANGEABLE},
-    )
-):
+_update_fields: dict[str, Any] = {
+    field.name: _request_field(field, patch=True) for field in CHANGEABLE
+}
+_ActivityUpdateFields = create_model(
+    "ActivityUpdateFields", __base__=_RegistryInput, __module__=__name__, **_update_fields
+)
+
+
+class ActivityUpdate(_ActivityUpdateFields):
     """PATCH body: only the fields sent change; `version` must match the stored one."""
 
     version: int = Field(ge=1, le=2_147_483_647, description="The version you last read.")
@@ -105,6 +122,7 @@ class ActivityUpdate(
 
 def _read_type(field: FieldDef) -> Any:
     """What a response holds for one of a type's own fields (null when not recorded)."""
+    value_type: Any  # a type made at run time, for pydantic to read
     match field.widget:
         case Widget.TEXT | Widget.TEXTAREA | Widget.CODE | Widget.DATE:
             # a type's own dates are stored as days: the response gives the ISO date
@@ -118,7 +136,7 @@ def _read_type(field: FieldDef) -> Any:
         case Widget.SELECT:
             value_type = field.vocab
         case Widget.MULTI:
-            value_type = list[field.vocab]
+            value_type = _list_of(field.vocab)
     return value_type | None
 
 
@@ -150,11 +168,9 @@ class _ActivityReadCommon(OutputModel):
     version: int
 
 
+_read_fields: dict[str, Any] = {name: (_read_type(FIELDS[name]), None) for name in ALL_TYPE_FIELDS}
 ActivityRead = create_model(
-    "ActivityRead",
-    __base__=_ActivityReadCommon,
-    __module__=__name__,
-    **{name: (_read_type(FIELDS[name]), None) for name in ALL_TYPE_FIELDS},
+    "ActivityRead", __base__=_ActivityReadCommon, __module__=__name__, **_read_fields
 )
 
 

@@ -15,19 +15,20 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import User
+from app.accounts.actor import Actor
 from app.activities import policy, writes
 from app.activities.fields import ALL_TYPE_FIELDS, TYPE_FIELDS
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
 from app.activities.schemas import ActivityCreate, ActivityRead, ActivityUpdate
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.missions.models import Location, Mission, Partner, Project
-from app.missions.service import by_code
+from app.missions.service import RowReader, by_code
 from app.models_common import utcnow
 from app.partial_dates import PartialDate
 from app.schemas_common import INT32_MAX
@@ -47,7 +48,7 @@ def get(session: Session, activity_id: int) -> Activity | None:
     )
 
 
-def get_or_raise(session: Session, activity_id: int, *, actor: User | None = None) -> Activity:
+def get_or_raise(session: Session, activity_id: int, *, actor: Actor | None = None) -> Activity:
     """The activity, if it exists and `actor` may see it; NotFound otherwise (no leak)."""
     activity = get(session, activity_id)
     if activity is None or (actor is not None and not policy.can_see(actor, activity)):
@@ -72,19 +73,20 @@ def _load_links():
 class Resolved:
     """The rows an activity's codes refer to, once they are known to exist."""
 
-    mission: Mission | None
+    mission: Mission
     other_missions: list[Mission]
     locations: list[Location]
     partners: list[Partner]
     project: Project | None
 
 
-def validate(session: Session, values: dict[str, Any], *, loc_prefix=("body",)) -> Resolved:
+def validate(session: RowReader, values: dict[str, Any], *, loc_prefix=("body",)) -> Resolved:
     """Check the rules that span fields or need the database; raise ValidationFailed.
 
     `values` is a whole activity (a create body, or a record merged with a patch),
     with codes for missions, locations, partners and project. The importer calls
-    this too, so a spreadsheet row obeys exactly the API's rules.
+    this too (with a cache in front of the session), so a spreadsheet row obeys
+    exactly the API's rules.
     """
     errors: list[FieldError] = []
 
@@ -153,7 +155,7 @@ def validate(session: Session, values: dict[str, Any], *, loc_prefix=("body",)) 
         if project is None:
             err("project", f"no project with code {values['project']!r}")
 
-    if errors:
+    if errors or mission is None:  # an unknown mission is always among the errors
         raise ValidationFailed(errors)
     return Resolved(mission, others, locations, partners, project)
 
@@ -189,7 +191,7 @@ def fill(activity, values: dict[str, Any], resolved: Resolved) -> None:
     activity.source = values.get("source") or ""
     own = set(TYPE_FIELDS[ActivityType(values["type"])])
     for name in ALL_TYPE_FIELDS:
-        value = values.get(name) if name in own else None
+        value: Any = values.get(name) if name in own else None
         if name == "period_from" and value is not None:
             value = value.start
         elif name == "period_to" and value is not None:
@@ -205,7 +207,7 @@ def create(
     session: Session,
     *,
     data: ActivityCreate,
-    actor: User | None = None,
+    actor: Actor | None = None,
     status: Status = Status.DRAFT,
     provenance: Provenance = Provenance.ENTERED,
 ) -> Activity:
@@ -267,7 +269,7 @@ def check_version(activity: Activity, version: int) -> None:
 
 
 def update(
-    session: Session, *, activity: Activity, patch: ActivityUpdate, actor: User | None = None
+    session: Session, *, activity: Activity, patch: ActivityUpdate, actor: Actor | None = None
 ) -> Activity:
     """Apply the fields sent; a change of type clears the old type's own fields.
 
@@ -296,7 +298,7 @@ def update(
 
 
 def delete(
-    session: Session, *, activity: Activity, version: int, actor: User | None = None
+    session: Session, *, activity: Activity, version: int, actor: Actor | None = None
 ) -> None:
     """Delete a draft or returned record (approved records stay: reports may cite them)."""
     if actor is not None and not policy.can_delete(actor, activity):
@@ -312,7 +314,8 @@ def delete(
 # --- reading --------------------------------------------------------------------------------
 
 
-def to_read(activity: Activity) -> ActivityRead:
+def to_read(activity: Activity | SimpleNamespace) -> ActivityRead:
+    """The API's view of a record: a row, or a plain record made by `bulk.new_record`."""
     values = {name: getattr(activity, name) for name in ALL_TYPE_FIELDS}
     if activity.period_from is not None:
         values["period_from"] = activity.period_from.isoformat()
@@ -346,7 +349,7 @@ def to_read(activity: Activity) -> ActivityRead:
     )
 
 
-def snapshot(activity: Activity) -> dict[str, Any]:
+def snapshot(activity: Activity | SimpleNamespace) -> dict[str, Any]:
     """The record as JSON-ready values, for the audit trail."""
     return to_read(activity).model_dump(
         mode="json", exclude={"created_at", "updated_at", "is_joint"}

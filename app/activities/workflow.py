@@ -3,12 +3,13 @@ submitted again. The transitions live here and nowhere else."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
+from app.accounts.actor import Actor
 from app.activities import policy, writes
 from app.activities.models import Activity
 from app.activities.service import check_version
@@ -27,7 +28,7 @@ class Action(StrEnum):
 class Transition:
     sources: frozenset[Status]
     target: Status
-    allowed: staticmethod  # (user, activity) -> bool
+    allowed: Callable[[Actor | None, Activity], bool]
     needs_comment: bool = False
     label: str = ""
 
@@ -36,26 +37,26 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.SUBMIT: Transition(
         frozenset({Status.DRAFT, Status.RETURNED}),
         Status.SUBMITTED,
-        staticmethod(policy.can_submit),
+        policy.can_submit,
         label="submitted for review",
     ),
     Action.APPROVE: Transition(
         frozenset({Status.SUBMITTED}),
         Status.APPROVED,
-        staticmethod(policy.can_review),
+        policy.can_review,
         label="approved",
     ),
     Action.RETURN: Transition(
         frozenset({Status.SUBMITTED}),
         Status.RETURNED,
-        staticmethod(policy.can_review),
+        policy.can_review,
         needs_comment=True,
         label="returned",
     ),
 }
 
 
-def available(user: User | None, activity: Activity) -> list[Action]:
+def available(user: Actor | None, activity: Activity) -> list[Action]:
     """The actions `user` may take on `activity` now (for showing the right buttons)."""
     return [
         action
@@ -70,7 +71,7 @@ def transition(
     activity: Activity,
     action: Action,
     version: int,
-    actor: User | None,
+    actor: Actor | None,
     comment: str | None = None,
 ) -> Activity:
     """Move `activity` along the workflow, or refuse: 403 for the wrong person, 409 for

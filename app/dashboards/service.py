@@ -97,8 +97,8 @@ def _stat_figures(session, segment, *, user, axis, theme, dimension, mission_id)
 
 def _raw_figures(session, segment, *, user, axis, theme, dimension, mission_id) -> list[Row]:
     inv = counting.involvement()
-    column = {"area": Activity.response_area, "type": Activity.type, "theme": ActivityTheme.theme}
-    column = column[axis]
+    columns = {"area": Activity.response_area, "type": Activity.type, "theme": ActivityTheme.theme}
+    column = columns[axis]
     query = (
         select(inv.c.mission_id, column, *counting.figures_sql(is_lead=inv.c.is_lead))
         .select_from(inv)

@@ -191,17 +191,27 @@ def template_csv() -> str:
     return buffer.getvalue()
 
 
+def _vocab_values(column: cols.Column) -> list[str]:
+    """The codes a SELECT or MULTI column takes, for the template's drop-down lists."""
+    if column.vocab is None:
+        raise AssertionError(f"the column {column.name!r} has no vocabulary")
+    return column.vocab.values()
+
+
 def template_xlsx(session, rows_with_lists: int = 5_000) -> bytes:
     """An Activities sheet with drop-down lists, an Instructions sheet and the Lists."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from app.missions.models import Location, Mission, Partner, Project
 
     workbook = Workbook()
     sheet = workbook.active
+    if not isinstance(sheet, Worksheet):
+        raise AssertionError("a new workbook starts with one worksheet, and it is active")
     sheet.title = "Activities"
     import_columns = [c for c in cols.COLUMNS if not c.export_only]
     sheet.append([c.name for c in import_columns])
@@ -218,7 +228,7 @@ def template_xlsx(session, rows_with_lists: int = 5_000) -> bytes:
     vocabularies: dict[str, list[str]] = {}
     for column in import_columns:
         if column.widget == Widget.SELECT:
-            vocabularies[column.name] = column.vocab.values()
+            vocabularies[column.name] = _vocab_values(column)
         elif column.widget == Widget.BOOL:
             vocabularies[column.name] = ["yes", "no"]
     vocabularies["mission"] = list(session.scalars(select(Mission.code).order_by(Mission.code)))
@@ -226,7 +236,7 @@ def template_xlsx(session, rows_with_lists: int = 5_000) -> bytes:
     references = {
         "location codes": list(session.scalars(select(Location.code).order_by(Location.code))),
         "partner codes": list(session.scalars(select(Partner.code).order_by(Partner.code))),
-        **{c.name: c.vocab.values() for c in import_columns if c.widget == Widget.MULTI},
+        **{c.name: _vocab_values(c) for c in import_columns if c.widget == Widget.MULTI},
     }
     position = 1
     for name, values in [*vocabularies.items(), *references.items()]:

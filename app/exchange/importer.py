@@ -17,14 +17,15 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 from app.activities import bulk, policy
 from app.activities import service as activities
@@ -203,20 +204,22 @@ class _CachedLookups:
         self._session = session
         self._memo: dict[tuple, list] = {}
 
-    def scalars(self, statement):
-        key = None
-        try:
-            entity = statement.column_descriptions[0]["entity"]
-            values = statement.whereclause.right.value
-            key = (entity, frozenset(values))
-        except Exception:  # an unexpected statement: ask the database
+    def scalars(self, statement: Select[Any], /) -> Iterable[Any]:
+        codes = _codes_looked_up(statement)
+        if codes is None:  # an unexpected statement: ask the database
             return self._session.scalars(statement)
+        key = (statement.column_descriptions[0]["entity"], frozenset(codes))
         if key not in self._memo:
             self._memo[key] = list(self._session.scalars(statement))
         return iter(self._memo[key])
 
-    def scalar(self, statement):
-        return self._session.scalar(statement)
+
+def _codes_looked_up(statement: Select[Any]) -> list[str] | None:
+    """The codes of a look-up by code (`SELECT model WHERE code IN (codes)`), else None."""
+    where = statement.whereclause
+    if isinstance(where, BinaryExpression) and isinstance(where.right, BindParameter):
+        return where.right.value
+    return None
 
 
 # What activities.service.validate depends on, so rows that would get the same verdict
@@ -428,9 +431,9 @@ def check_rows(
         try:
             model = ActivityCreate.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors():
-                name, _ = _column_of(tuple(err.get("loc", ())))
-                msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+            for detail in exc.errors():
+                name, _ = _column_of(tuple(detail.get("loc", ())))
+                msg = str(detail.get("msg", "invalid value")).removeprefix("Value error, ")
                 errors.append(CellError(number, name, raw.get(name, ""), msg))
             continue
         values = activities.fields_of(model)
@@ -444,10 +447,10 @@ def check_rows(
             memo[key] = outcome
         if isinstance(outcome, ValidationFailed):
             for err in outcome.errors:
-                name, index = _column_of(err.loc)
+                name, item = _column_of(err.loc)
                 shown = raw.get(name, "")
-                if index is not None and isinstance(values.get(name), list):
-                    shown = str(values[name][index])
+                if item is not None and isinstance(values.get(name), list):
+                    shown = str(values[name][item])
                 errors.append(CellError(number, name, shown, err.msg))
             continue
         checked.append(_Checked(number, model, values, outcome, status))

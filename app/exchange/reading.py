@@ -87,7 +87,7 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
         header = next(reader, None)
         if header is None:
             raise FileRefused("The file is empty.")
-        rows = []
+        rows: list[tuple[int, list]] = []
         for cells in reader:
             if len(rows) >= max_rows:
                 raise _too_many(max_rows)

@@ -9,6 +9,7 @@ goes in (policy.visible_activities), so drafts never reach someone who may not r
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -94,7 +95,7 @@ def _prose(activity: Activity) -> str:
 ROUTINE = 3  # this many records with the same title read as one line
 
 
-def _routine_groups(rows: list[Activity]) -> list[list[Activity]]:
+def _routine_groups(rows: Sequence[Activity]) -> list[list[Activity]]:
     """Records in date order, with repeated routine records (the same mission, type and
     title, e.g. weekly monitoring visits) gathered into one group, placed at the first."""
     by_key: dict[tuple, list[Activity]] = {}
@@ -278,8 +279,8 @@ def to_docx(report: Report) -> bytes:
         for cell, (_, value) in zip(cells[1:], headline_rows(summary), strict=False):
             cell.text = value
     doc.add_heading("Focal point", level=1)
-    for line in report.focal_points:
-        doc.add_paragraph(line, style="List Bullet")
+    for focal_point in report.focal_points:
+        doc.add_paragraph(focal_point, style="List Bullet")
     doc.add_heading("Timeline of developments", level=1)
     if not report.developments:
         doc.add_paragraph("No developments recorded for this period.")

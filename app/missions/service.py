@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import policy
@@ -66,7 +66,14 @@ def get_by_code_or_raise(session: Session, code: str) -> Mission:
 CodedT = TypeVar("CodedT", Mission, Location, Partner, Project)
 
 
-def by_code(session: Session, model: type[CodedT], codes: Sequence[str]) -> dict[str, CodedT]:
+class RowReader(Protocol):
+    """What a look-up by code reads rows through: a Session, or a cache in front of one
+    (the importer's, which answers a repeated look-up from memory)."""
+
+    def scalars(self, statement: Select[Any], /) -> Iterable[Any]: ...
+
+
+def by_code(session: RowReader, model: type[CodedT], codes: Sequence[str]) -> dict[str, CodedT]:
     """Map each of `codes` that exists to its row of `model` (a coded reference table)."""
     if not codes:
         return {}
