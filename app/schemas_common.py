@@ -76,14 +76,18 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-def refused_as(message: str) -> WrapValidator:
-    """Say `message` instead of the library's wording when the value is refused."""
+def refused_as(message: str, *, with_reason: bool = False) -> WrapValidator:
+    """Say `message` instead of the library's wording when the value is refused (followed by
+    that wording in brackets `with_reason`)."""
 
     def check(value, handler):
         try:
             return handler(value)
-        except ValidationError:
-            raise PydanticCustomError("value_error", message) from None
+        except ValidationError as exc:
+            text = message
+            if with_reason:
+                text += f" ({exc.errors()[0]['msg'].lower()})"
+            raise PydanticCustomError("value_error", "{text}", {"text": text}) from None
 
     return WrapValidator(check)
 
@@ -118,7 +122,11 @@ class QueryModel(BaseModel):
 
 def _query_date(value):
     """Query strings are typed by hand: "2015-q4" means 2015-Q4."""
-    return value.upper() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    if len(value) > 10:
+        raise ValueError("a date has at most 10 characters: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD")
+    return value.upper()
 
 
 QueryDate = Annotated[PartialDateField, BeforeValidator(_query_date)]

@@ -30,48 +30,54 @@ def refused(*fields: str) -> tuple:
 
 ROWS = "rows"
 
-# (case id, query parameters, expected: ROWS or refused(field, ...), list only?)
-# "list only" parameters (order, cursor, page size) belong to the list, not to the export.
+# (case id, query parameters, expected: ROWS or refused(field, ...), surfaces)
+# Order, cursor and page size belong to the list (page and API), not to the export.
+ALL, LIST = "page, API and export", "page and API"
 ACTIVITY_CASES = [
-    ("no filters", {"mission": "MKD", "type": "training"}, ROWS, False),
-    ("year", {"mission": "mkd", "from": "2015", "to": "2015"}, ROWS, False),
-    ("quarter", {"mission": "SRB", "from": "2015-Q4", "to": "2016-Q1"}, ROWS, False),
-    ("quarter typed small", {"mission": "SRB", "from": "2015-q4", "to": "2016-q1"}, ROWS, False),
-    ("month", {"type": "monitoring_visit", "from": "2015-11", "to": "2015-11"}, ROWS, False),
-    ("day", {"mission": "MKD", "from": "2015-11-19", "to": "2015-12-31"}, ROWS, False),
-    ("day to its own month", {"from": "2015-11-19", "to": "2015-11"}, ROWS, False),
-    ("location", {"location": "gevgelija", "from": "2016"}, ROWS, False),
-    ("theme and joint", {"theme": "anti_trafficking", "joint": "1"}, ROWS, False),
-    ("words and area", {"q": "training", "area": "policing_crime"}, ROWS, False),
-    ("status", {"status": "approved", "mission": "ALB"}, ROWS, False),
-    ("blank fields as a form sends them", {"mission": "ALB", "type": "", "q": " "}, ROWS, False),
-    ("end before start", {"from": "2016", "to": "2015"}, refused("to"), False),
-    ("end month before start", {"from": "2015-12", "to": "2015-11-30"}, refused("to"), False),
-    ("end before start quarter", {"from": "2015-Q4", "to": "2015-09"}, refused("to"), False),
-    ("bad date", {"from": "garbage"}, refused("from"), False),
-    ("no such month", {"to": "2015-13"}, refused("to"), False),
-    ("no such day", {"from": "2015-02-30"}, refused("from"), False),
-    ("unknown mission", {"mission": "XYZ"}, refused("mission"), False),
-    ("mission code too long", {"mission": "MKDMKDMKD"}, refused("mission"), False),
-    ("unknown type", {"type": "spaceship"}, refused("type"), False),
-    ("unknown theme", {"theme": "x"}, refused("theme"), False),
-    ("unknown location", {"location": "atlantis"}, refused("location"), False),
-    ("unknown provenance", {"provenance": "rumour"}, refused("provenance"), False),
-    ("search too long", {"q": "x" * 201}, refused("q"), False),
-    ("two bad", {"type": "x", "from": "2016", "to": "2015"}, refused("type", "to"), False),
-    ("order", {"mission": "MKD", "type": "training", "sort": "title"}, ROWS, True),
-    ("unknown order", {"sort": "colour"}, refused("sort"), True),
-    ("huge page size", {"limit": "99999999999"}, refused("limit"), True),
-    ("page size 0", {"limit": "0"}, refused("limit"), True),
-    ("page size not a number", {"limit": "lots"}, refused("limit"), True),
-    ("bad cursor", {"cursor": "not-a-cursor"}, refused("cursor"), True),
-    ("forged id", {"cursor": forged_cursor("-start", "2015-01-01", 2**31)}, refused("cursor"), True),
-    ("forged value", {"cursor": forged_cursor("-start", "soon", 1)}, refused("cursor"), True),
+    ("no filters", {"mission": "MKD", "type": "training"}, ROWS, ALL),
+    ("year", {"mission": "mkd", "from": "2015", "to": "2015"}, ROWS, ALL),
+    ("quarter", {"mission": "SRB", "from": "2015-Q4", "to": "2016-Q1"}, ROWS, ALL),
+    ("quarter typed small", {"mission": "SRB", "from": "2015-q4", "to": "2016-q1"}, ROWS, ALL),
+    ("month", {"type": "monitoring_visit", "from": "2015-11", "to": "2015-11"}, ROWS, ALL),
+    ("day", {"mission": "MKD", "from": "2015-11-19", "to": "2015-12-31"}, ROWS, ALL),
+    ("day to its own month", {"from": "2015-11-19", "to": "2015-11"}, ROWS, ALL),
+    ("location", {"location": "gevgelija", "from": "2016"}, ROWS, ALL),
+    ("theme and joint", {"theme": "anti_trafficking", "joint": "1"}, ROWS, ALL),
+    ("words and area", {"q": "training", "area": "policing_crime"}, ROWS, ALL),
+    ("status", {"status": "approved", "mission": "ALB"}, ROWS, ALL),
+    ("blank fields as a form sends them", {"mission": "ALB", "type": "", "q": " "}, ROWS, ALL),
+    ("end before start", {"from": "2016", "to": "2015"}, refused("to"), ALL),
+    ("end month before start", {"from": "2015-12", "to": "2015-11-30"}, refused("to"), ALL),
+    ("end before start quarter", {"from": "2015-Q4", "to": "2015-09"}, refused("to"), ALL),
+    ("bad date", {"from": "garbage"}, refused("from"), ALL),
+    ("no such month", {"to": "2015-13"}, refused("to"), ALL),
+    ("no such day", {"from": "2015-02-30"}, refused("from"), ALL),
+    ("unknown mission", {"mission": "XYZ"}, refused("mission"), ALL),
+    ("mission code too long", {"mission": "MKDMKDMKD"}, refused("mission"), ALL),
+    ("unknown type", {"type": "spaceship"}, refused("type"), ALL),
+    ("unknown theme", {"theme": "x"}, refused("theme"), ALL),
+    ("unknown location", {"location": "atlantis"}, refused("location"), ALL),
+    ("unknown provenance", {"provenance": "rumour"}, refused("provenance"), ALL),
+    ("search too long", {"q": "x" * 201}, refused("q"), ALL),
+    ("two bad", {"type": "x", "from": "2016", "to": "2015"}, refused("type", "to"), ALL),
+    ("order", {"mission": "MKD", "type": "training", "sort": "title"}, ROWS, LIST),
+    ("unknown order", {"sort": "colour"}, refused("sort"), LIST),
+    ("huge page size", {"limit": "99999999999"}, refused("limit"), LIST),
+    ("page size 0", {"limit": "0"}, refused("limit"), LIST),
+    ("page size not a number", {"limit": "lots"}, refused("limit"), LIST),
+    ("bad cursor", {"cursor": "not-a-cursor"}, refused("cursor"), LIST),
+    (
+        "forged id",
+        {"cursor": forged_cursor("-start", "2015-01-01", 2**31)},
+        refused("cursor"),
+        LIST,
+    ),
+    ("forged value", {"cursor": forged_cursor("-start", "soon", 1)}, refused("cursor"), LIST),
     (
         "cursor of another order",
         {"sort": "title", "cursor": forged_cursor("-start", "2016-01-01", 5)},
         refused("cursor"),
-        True,
+        LIST,
     ),
 ]
 
@@ -96,7 +102,7 @@ def activities_page(client, params: dict) -> tuple:
             assert f'value="{html.escape(value)}"' in response.text, "what was typed is kept"
         return ("refused", _page_refusals(response.text))
     assert response.status_code == 200, response.status_code
-    assert "rel=\"next\"" not in response.text, "a case should fit on one page"
+    assert 'rel="next"' not in response.text, "a case should fit on one page"
     titles = re.findall(r'class="title-cell"><a href="/activities/\d+">(.*?)</a>', response.text)
     total = int(re.search(r"<strong>([\d,]+) activit", response.text).group(1).replace(",", ""))
     assert total == len(titles)
@@ -128,9 +134,9 @@ def activities_export(client, params: dict) -> tuple:
 
 
 def test_activity_filters_mean_the_same_on_the_page_the_api_and_the_export(client):
-    def check(params, expected, list_only):
+    def check(params, expected, where):
         surfaces = {"page": activities_page, "api": activities_api}
-        if not list_only:
+        if where == ALL:
             surfaces["export"] = activities_export
         outcomes = {name: read(client, params) for name, read in surfaces.items()}
         first = outcomes["api"]

@@ -97,7 +97,7 @@ class ActivityQuery(ActivityFilterQuery):
 
     sort: Annotated[
         SortChoice,
-        refused_as(f"choose one of the listed orders: {', '.join(SORT_LABELS)}"),
+        refused_as(f"choose one of the listed orders: {', '.join(service.SORT_CHOICES)}"),
     ] = Field(default=DEFAULT_SORT, description="Field, '-' for descending.")
     cursor: str | None = Field(
         default=None, max_length=500, description="`next_cursor` of the page before."
@@ -105,7 +105,7 @@ class ActivityQuery(ActivityFilterQuery):
     limit: Annotated[
         int,
         Field(ge=1, le=MAX_LIMIT),
-        refused_as(f"a page holds between 1 and {MAX_LIMIT} activities"),
+        refused_as(f"a page holds between 1 and {MAX_LIMIT} activities", with_reason=True),
     ] = Field(default=50, description="Rows a page (the server may cap it lower).")
 
     @field_validator("cursor")
