@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
 from app.accounts.deps import SignedIn
-from app.activities.query import messages
 from app.dashboards import service
 from app.dashboards.query import COMPARE_AXES, CompareQuery
 from app.deps import SessionDep
+from app.forms import field_errors
 from app.missions import service as missions
 from app.schemas_common import PeriodQuery
 from app.web import render
@@ -26,7 +26,7 @@ def _read(model, request: Request):
     try:
         return model.model_validate(dict(request.query_params)), {}
     except ValidationError as exc:
-        return model(), messages(exc)
+        return model(), field_errors(exc)
 
 
 def _typed(request: Request, keys) -> dict[str, str]:
