@@ -92,10 +92,14 @@ def refused_as(message: str, *, with_reason: bool = False) -> WrapValidator:
     return WrapValidator(check)
 
 
-def one_of(choices):
-    """A value of the enum or Literal `choices`, refused with the values to choose from."""
-    values = getattr(choices, "__args__", None) or [m.value for m in choices]
-    return Annotated[choices, refused_as(f"choose one of the listed values: {', '.join(values)}")]
+def one_of(choices) -> WrapValidator:
+    """Refuse a value outside the enum or Literal `choices` naming the values to choose from:
+    `Annotated[Theme, one_of(Theme)]`."""
+    values = getattr(choices, "__args__", None) or [member.value for member in choices]
+    return refused_as(f"choose one of the listed values: {', '.join(values)}")
+
+
+NoNul = AfterValidator(_no_nul)
 
 
 class QueryModel(BaseModel):

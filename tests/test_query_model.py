@@ -16,7 +16,7 @@ import re
 from datetime import datetime
 
 from app.partial_dates import PartialDate
-from tests.test_api_list import run_cases
+from tests.support import run_cases
 
 
 def forged_cursor(sort: str, value: str, row_id: int) -> str:

@@ -61,7 +61,8 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
     """Activities the user may see, filtered and sorted, a page at a time."""
     params = request.query_params
     form = query.typed(params)
-    rows, total, next_cursor, limit, errors = [], None, None, query.PAGE_SIZE, {}
+    rows: list[Activity] = []
+    total, next_cursor, limit, errors = None, None, query.PAGE_SIZE, {}
     try:
         wanted = query.ActivityQuery.model_validate(dict(params))
         limit = wanted.page_size(query.PAGE_SIZE)

@@ -20,7 +20,7 @@ from app.config import get_settings
 from app.errors import FieldError, ValidationFailed
 from app.missions import service as missions
 from app.missions.models import Location
-from app.schemas_common import Code, PeriodQuery, Text, one_of, refused_as
+from app.schemas_common import Code, NoNul, PeriodQuery, one_of, refused_as
 from app.vocab import ActivityType, Provenance, ResponseArea, Status, Theme
 
 PAGE_SIZE = 25  # the page's default; the API's is ActivityQuery.limit's
@@ -45,17 +45,27 @@ class ActivityFilterQuery(PeriodQuery):
     mission: Annotated[str, Field(max_length=8)] | None = Field(
         default=None, description="A mission code: activities it leads or takes part in."
     )
-    type: one_of(ActivityType) | None = Field(default=None, description="Activity type.")
-    area: one_of(ResponseArea) | None = Field(default=None, description="Response area.")
-    theme: one_of(Theme) | None = Field(default=None, description="One of the themes.")
-    status: one_of(Status) | None = Field(default=None, description="Workflow state.")
+    type: Annotated[ActivityType, one_of(ActivityType)] | None = Field(
+        default=None, description="Activity type."
+    )
+    area: Annotated[ResponseArea, one_of(ResponseArea)] | None = Field(
+        default=None, description="Response area."
+    )
+    theme: Annotated[Theme, one_of(Theme)] | None = Field(
+        default=None, description="One of the themes."
+    )
+    status: Annotated[Status, one_of(Status)] | None = Field(
+        default=None, description="Workflow state."
+    )
     location: Code | None = Field(
         default=None, description="A location code: activities at that place."
     )
-    provenance: one_of(Provenance) | None = Field(
+    provenance: Annotated[Provenance, one_of(Provenance)] | None = Field(
         default=None, description="How the record came in."
     )
-    q: Text(200) | None = Field(default=None, description="Words in title or summary.")
+    q: Annotated[str, Field(max_length=200), NoNul] | None = Field(
+        default=None, description="Words in title or summary."
+    )
     joint: bool = Field(default=False, description="Only activities with other missions.")
 
     def filters(self, session: Session) -> service.ActivityFilters:
@@ -96,7 +106,7 @@ class ActivityQuery(ActivityFilterQuery):
     """The filters, and which page of the list in which order."""
 
     sort: Annotated[
-        SortChoice,
+        SortChoice,  # type: ignore[valid-type]
         refused_as(f"choose one of the listed orders: {', '.join(service.SORT_CHOICES)}"),
     ] = Field(default=DEFAULT_SORT, description="Field, '-' for descending.")
     cursor: str | None = Field(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -11,13 +11,16 @@ from app.schemas_common import PeriodQuery, one_of
 from app.vocab import Dimension, Theme
 
 COMPARE_AXES = {"area": "Response areas", "type": "Activity types", "theme": "Themes"}
+Axis = Literal["area", "type", "theme"]
 
 
 class CompareQuery(PeriodQuery):
-    theme: one_of(Theme) | None = Field(default=None, description="Only activities of this theme.")
-    dimension: one_of(Dimension) | None = Field(
+    theme: Annotated[Theme, one_of(Theme)] | None = Field(
+        default=None, description="Only activities of this theme."
+    )
+    dimension: Annotated[Dimension, one_of(Dimension)] | None = Field(
         default=None, description="Only activities of this OSCE dimension."
     )
-    axis: one_of(Literal["area", "type", "theme"]) = Field(
+    axis: Annotated[Axis, one_of(Axis)] = Field(
         default="area", description="Matrix columns: response areas, activity types or themes."
     )

@@ -395,12 +395,12 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
     t = TrainingStat.__table__
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     # one inline '' for both: PostgreSQL sees two bound parameters as two expressions
-    group = func.coalesce(Activity.target_group, literal_column("''"))
+    target_group = func.coalesce(Activity.target_group, literal_column("''"))
     for segment in periods.months_only(period.start, period.end):
         if segment.kind == "raw":
             query = (
                 select(
-                    group,
+                    target_group,
                     func.count(),
                     func.sum(counting.people_trained_sql()),
                     func.sum(counting.women_trained_sql()),
@@ -412,7 +412,7 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
                     Activity.start_date <= segment.end,
                     policy.visible_activities(user),
                 )
-                .group_by(group)
+                .group_by(target_group)
             )
         else:
             query = (
