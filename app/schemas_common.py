@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from pydantic import (
@@ -11,8 +12,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    WrapValidator,
+    field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from app.partial_dates import PartialDate
 
@@ -67,3 +74,94 @@ class InputModel(BaseModel):
 
 class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def refused_as(message: str, *, with_reason: bool = False) -> WrapValidator:
+    """Say `message` instead of the library's wording when the value is refused (followed by
+    that wording in brackets `with_reason`)."""
+
+    def check(value, handler):
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            text = message
+            if with_reason:
+                text += f" ({exc.errors()[0]['msg'].lower()})"
+            raise PydanticCustomError("value_error", "{text}", {"text": text}) from None
+
+    return WrapValidator(check)
+
+
+def one_of(choices) -> WrapValidator:
+    """Refuse a value outside the enum or Literal `choices` naming the values to choose from:
+    `Annotated[Theme, one_of(Theme)]`."""
+    values = getattr(choices, "__args__", None) or [member.value for member in choices]
+    return refused_as(f"choose one of the listed values: {', '.join(values)}")
+
+
+NoNul = AfterValidator(_no_nul)
+
+
+class QueryModel(BaseModel):
+    """Query-string parameters, read the same way by the pages and the JSON API.
+
+    Values arrive as typed: surrounding spaces are ignored and a blank field means
+    "not given" (a GET form sends every field, filled or not). Unknown parameters are
+    ignored, so pages may carry their own (`page`, `done`) alongside."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data):
+        if not isinstance(data, dict):
+            return data
+        cleaned = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+            cleaned[key] = value
+        return cleaned
+
+
+def _query_date(value):
+    """Query strings are typed by hand: "2015-q4" means 2015-Q4."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > 10:
+        raise ValueError("a date has at most 10 characters: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD")
+    return value.upper()
+
+
+QueryDate = Annotated[PartialDateField, BeforeValidator(_query_date)]
+
+
+class PeriodQuery(QueryModel):
+    """A period `from`–`to`: each end a partial date of any precision, both optional."""
+
+    start: QueryDate | None = Field(
+        default=None,
+        alias="from",
+        description="Start of the period: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD.",
+    )
+    end: QueryDate | None = Field(
+        default=None,
+        alias="to",
+        description="End of the period (inclusive): YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD.",
+    )
+
+    @field_validator("end")
+    @classmethod
+    def _end_not_before_start(cls, end: PartialDate | None, info: ValidationInfo):
+        start = info.data.get("start")
+        if end is not None and start is not None and end.end < start.start:
+            raise ValueError("the end of the period is before its start")
+        return end
+
+    @property
+    def first_day(self) -> date | None:
+        return self.start.start if self.start else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.end.end if self.end else None

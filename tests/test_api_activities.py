@@ -731,10 +731,9 @@ def test_a_cursor_from_another_sort_is_refused(client):
     )
 
 
-def test_unknown_mission_filter_answers_404(client):
-    response = client.get(API, params={"mission": "XYZ"})
-    assert response.status_code == 404
-    assert response.json()["detail"][0]["type"] == "not_found"
+def test_unknown_mission_filter_answers_422_naming_mission(client):
+    error = error_at(client.get(API, params={"mission": "XYZ"}), ["query", "mission"])
+    assert "no mission" in error["msg"] and "XYZ" in error["msg"]
 
 
 # --- nothing hostile is a 500 ----------------------------------------------------------------

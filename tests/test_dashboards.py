@@ -4,6 +4,7 @@ readers see only what they may, and the seed data tells the study's story."""
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -230,12 +231,13 @@ def test_mission_page_and_comparison_render(client):
 def test_bad_period_or_filters_are_explained_not_500(client):
     page = client.get("/missions/MKD", params={"from": "yesterday"})
     assert page.status_code == 422
-    assert "Period:" in page.text and 'value="yesterday"' in page.text
+    assert 'id="period-from-error"' in page.text and 'value="yesterday"' in page.text
     compare = client.get(
         "/compare", params={"axis": "nonsense", "theme": "x", "from": "2016", "to": "2015"}
     )
     assert compare.status_code == 422
-    assert "the end is before the start" in compare.text
+    assert re.search(r'id="period-to-error"[^>]*>.*before its start', compare.text)
+    assert "Compare by: choose one" in compare.text and "Theme: choose one" in compare.text
     assert client.get("/missions/XXX").status_code == 404
 
 

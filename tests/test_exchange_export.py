@@ -105,7 +105,8 @@ def test_drafts_never_reach_readers_who_may_not_see_them(client_as):
 def test_export_bad_filters_are_4xx(client_as):
     client = client_as("cpc")
     assert client.get("/api/v1/exports/activities.csv", params={"from": "May"}).status_code == 422
-    assert client.get("/api/v1/exports/activities.csv", params={"mission": "XX"}).status_code == 404
+    unknown = client.get("/api/v1/exports/activities.csv", params={"mission": "XX"})
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["query", "mission"]
     assert client.get("/api/v1/exports/activities.csv", params={"type": "x"}).status_code == 422
     assert client.get("/missions/MKD/report", params={"from": "soon"}).status_code == 422
     assert client.get("/missions/XXX/report").status_code == 404

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn
 from app.activities import policy, service, workflow
+from app.activities.query import ActivityQuery
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
 from app.audit import service as audit
-from app.config import get_settings
-from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
-from app.missions import service as missions
+from app.deps import SessionDep
 from app.schemas_common import INT32_MAX, InputModel, Text
-from app.vocab import ActivityType, Provenance, ResponseArea, Status, Theme
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
 
 ActivityId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The activity's id.")]
-
-SortChoice = Literal[tuple(service.SORT_CHOICES)]  # type: ignore[valid-type]
 
 
 class HistoryEntry(BaseModel):
@@ -35,54 +31,22 @@ class HistoryEntry(BaseModel):
 
 
 class TransitionBody(InputModel):
-    version: int = Field(ge=1, le=2_147_483_647, description="The version you read.")
+    version: int = Field(ge=1, le=INT32_MAX, description="The version you read.")
     comment: Text(2_000) | None = Field(
         default=None, description="Why it is returned (required to return)."
     )
 
 
 @router.get("", response_model=ActivityPage)
-def list_activities(
-    session: SessionDep,
-    user: SignedIn,
-    mission: Annotated[str | None, Query(max_length=8, description="Lead or taking part.")] = None,
-    type: ActivityType | None = None,
-    area: ResponseArea | None = None,
-    theme: Theme | None = None,
-    status: Status | None = None,
-    provenance: Provenance | None = None,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Words in title or summary.")
-    ] = None,
-    joint: Annotated[bool, Query(description="Only activities with other missions.")] = False,
-    sort: Annotated[SortChoice, Query(description="Field, '-' for descending.")] = "-start",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-):
+def list_activities(session: SessionDep, user: SignedIn, query: Annotated[ActivityQuery, Query()]):
     """Activities matching the filters, newest first by default, a page at a time."""
-    start = parse_partial_query("from", date_from)
-    end = parse_partial_query("to", date_to)
-    filters = service.ActivityFilters(
-        mission=missions.get_by_code_or_raise(session, mission) if mission else None,
-        type=type,
-        area=area,
-        theme=theme,
-        status=status,
-        provenance=provenance,
-        date_from=start.start if start else None,
-        date_to=end.end if end else None,
-        q=q.replace("\x00", "") if q else None,
-        joint=joint or None,
-    )
-    limit = min(limit, get_settings().page_size_max)
+    limit = query.page_size()
     rows, total, next_cursor = service.list_page(
         session,
-        filters=filters,
-        sort=sort,
+        filters=query.filters(session),
+        sort=query.sort,
         limit=limit,
-        cursor=cursor,
+        cursor=query.cursor,
         visible=policy.visible_activities(user),
     )
     return ActivityPage(
@@ -119,7 +83,7 @@ def delete_activity(
     activity_id: ActivityId,
     session: SessionDep,
     user: MissionStaff,
-    version: Annotated[int, Query(ge=1, le=2_147_483_647, description="The version you read.")],
+    version: Annotated[int, Query(ge=1, le=INT32_MAX, description="The version you read.")],
 ):
     """Delete a draft or returned activity. A stale `version` answers 409, deleting nothing."""
     activity = service.get_or_raise(session, activity_id, actor=user)

@@ -18,7 +18,6 @@ from app.activities import fields, history, policy, query, service, workflow
 from app.activities import form as activity_form
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityUpdate
-from app.config import get_settings
 from app.deps import SessionDep
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.forms import FormDep, field_errors
@@ -61,32 +60,25 @@ NOTICES = {
 def activity_list(request: Request, session: SessionDep, user: SignedIn):
     """Activities the user may see, filtered and sorted, a page at a time."""
     params = request.query_params
-    form, filters, errors = query.read_filters(session, params)
-    page_size_max = get_settings().page_size_max
-    limit = query.small_int(params.get("limit"), query.PAGE_SIZE, 1, page_size_max)
-    page_number = query.small_int(params.get("page"), 1, 1, 10**6) or 1
-    if limit is None:
-        errors["limit"] = f"a page holds between 1 and {page_size_max} activities"
-    cursor = params.get("cursor") or None
-    if cursor and not query.cursor_ok(cursor, form["sort"] or query.DEFAULT_SORT):
-        errors["cursor"] = "this page link is not valid; start again from the first page"
-    rows, total, next_cursor = [], None, None
-    if not errors:
-        try:
-            rows, total, next_cursor = service.list_page(
-                session,
-                filters=filters,
-                sort=form["sort"] or query.DEFAULT_SORT,
-                limit=limit,
-                cursor=cursor,
-                visible=policy.visible_activities(user),
-            )
-        except ValidationFailed as exc:
-            errors = field_errors(exc)
-            if "cursor" in errors:
-                errors["cursor"] = "this page link is not valid; start again from the first page"
-    keep_limit = limit if limit not in (None, query.PAGE_SIZE) else None
-    first = (page_number - 1) * (limit or query.PAGE_SIZE) + 1
+    form = query.typed(params)
+    rows: list[Activity] = []
+    total, next_cursor, limit, errors = None, None, query.PAGE_SIZE, {}
+    try:
+        wanted = query.ActivityQuery.model_validate(dict(params))
+        limit = wanted.page_size(query.PAGE_SIZE)
+        rows, total, next_cursor = service.list_page(
+            session,
+            filters=wanted.filters(session),
+            sort=wanted.sort,
+            limit=limit,
+            cursor=wanted.cursor,
+            visible=policy.visible_activities(user),
+        )
+    except (ValidationError, ValidationFailed) as exc:
+        errors = query.messages(exc)
+    page_number = query.page_number(params.get("page"))
+    keep_limit = (params.get("limit") or "").strip() or None
+    first = (page_number - 1) * limit + 1
     return render(
         request,
         "activities/list.html",
@@ -102,14 +94,15 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
             if next_cursor
             else None,
             "first_url": "/activities?" + query.query_string(form, limit=keep_limit)
-            if cursor
+            if params.get("cursor")
             else None,
             "clear_url": "/activities",
-            "filtered": any(form[k] for k in query.FILTER_KEYS if k not in ("sort",)),
+            "filtered": any(form[k] for k in query.FILTER_KEYS if k != "sort"),
             "more_open": bool(errors)
             or any(form[k] for k in query.FILTER_KEYS if k not in ("q", "sort"))
             or form["sort"] not in ("", query.DEFAULT_SORT),
             "missions": missions.get_all(session),
+            "locations": query.location_choices(session),
             "sort_labels": query.SORT_LABELS,
             "notice": NOTICES.get(params.get("done", "")),
         },

@@ -1,30 +1,30 @@
-"""The activity list's query: the filters, sort, cursor and page size as typed, checked once."""
+"""The activity list's query: filters, period, order, cursor and page size, checked once.
+
+The JSON list, the exports and the /activities page all read the same models, so a
+filter means the same thing and a bad value is refused with the same message, on the
+same field, wherever it is typed."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Mapping
+from itertools import groupby
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
 from app.activities import service
-from app.errors import ValidationFailed
+from app.config import get_settings
+from app.errors import FieldError, ValidationFailed
 from app.missions import service as missions
-from app.partial_dates import PartialDate
-from app.schemas_common import INT32_MAX
-from app.vocab import (
-    ActivityType,
-    ResponseArea,
-    Status,
-    Theme,
-)
+from app.missions.models import Location
+from app.schemas_common import Code, NoNul, PeriodQuery, one_of, refused_as
+from app.vocab import ActivityType, Provenance, ResponseArea, Status, Theme
 
-router = APIRouter(include_in_schema=False)
-
-PAGE_SIZE = 25
-FILTER_KEYS = ("q", "mission", "type", "area", "theme", "status", "from", "to", "joint", "sort")
+PAGE_SIZE = 25  # the page's default; the API's is ActivityQuery.limit's
+MAX_LIMIT = 1000
 SORT_LABELS = {
     "-start": "Newest first",
     "start": "Oldest first",
@@ -36,83 +36,149 @@ SORT_LABELS = {
     "created": "First logged",
 }
 DEFAULT_SORT = "-start"
+SortChoice = Literal[tuple(service.SORT_CHOICES)]  # type: ignore[valid-type]
 
 
-def read_filters(
-    session: Session, params
-) -> tuple[dict[str, str], service.ActivityFilters | None, dict[str, str]]:
-    """The filter form as typed, the filters it means, and a message per bad value."""
-    form = {key: (params.get(key) or "").strip() for key in FILTER_KEYS}
-    form["joint"] = "1" if form["joint"].lower() in {"1", "true", "on", "yes"} else ""
-    errors: dict[str, str] = {}
-    mission = None
-    if form["mission"]:
-        mission = missions.get_by_code(session, form["mission"][:8])
-        if mission is None or len(form["mission"]) > 8:
-            errors["mission"] = f"there is no mission with the code {form['mission'][:20]!r}"
-    for key, vocab in (("type", ActivityType), ("area", ResponseArea), ("theme", Theme)):
-        if form[key] and form[key] not in vocab.values():
-            errors[key] = "choose one of the listed values"
-    if form["status"] and form["status"] not in Status.values():
-        errors["status"] = "choose one of the listed values"
-    dates = {}
-    for key in ("from", "to"):
-        if form[key]:
-            try:
-                dates[key] = PartialDate.parse(form[key].upper()[:20])
-            except ValueError as exc:
-                errors[key] = str(exc)
-    if "from" in dates and "to" in dates and dates["to"].end < dates["from"].start:
-        errors["to"] = "the end of the period is before its start"
-    if len(form["q"]) > 200:
-        errors["q"] = "search for at most 200 characters"
-    if form["sort"] and form["sort"] not in SORT_LABELS:
-        errors["sort"] = "choose one of the listed orders"
-    if errors:
-        return form, None, errors
-    filters = service.ActivityFilters(
-        mission=mission,
-        type=form["type"] or None,
-        area=form["area"] or None,
-        theme=form["theme"] or None,
-        status=form["status"] or None,
-        date_from=dates["from"].start if "from" in dates else None,
-        date_to=dates["to"].end if "to" in dates else None,
-        q=form["q"].replace("\x00", "") or None,
-        joint=True if form["joint"] else None,
+class ActivityFilterQuery(PeriodQuery):
+    """Which activities: the filters the list and the exports share."""
+
+    mission: Annotated[str, Field(max_length=8)] | None = Field(
+        default=None, description="A mission code: activities it leads or takes part in."
     )
-    return form, filters, {}
+    type: Annotated[ActivityType, one_of(ActivityType)] | None = Field(
+        default=None, description="Activity type."
+    )
+    area: Annotated[ResponseArea, one_of(ResponseArea)] | None = Field(
+        default=None, description="Response area."
+    )
+    theme: Annotated[Theme, one_of(Theme)] | None = Field(
+        default=None, description="One of the themes."
+    )
+    status: Annotated[Status, one_of(Status)] | None = Field(
+        default=None, description="Workflow state."
+    )
+    location: Code | None = Field(
+        default=None, description="A location code: activities at that place."
+    )
+    provenance: Annotated[Provenance, one_of(Provenance)] | None = Field(
+        default=None, description="How the record came in."
+    )
+    q: Annotated[str, Field(max_length=200), NoNul] | None = Field(
+        default=None, description="Words in title or summary."
+    )
+    joint: bool = Field(default=False, description="Only activities with other missions.")
+
+    def filters(self, session: Session) -> service.ActivityFilters:
+        """The filters this query means. Codes that name nothing are refused on their field
+        (the shape was checked without a database; existence needs one)."""
+        errors = []
+        mission = location = None
+        if self.mission:
+            mission = missions.get_by_code(session, self.mission)
+            if mission is None:
+                errors.append(_unknown("mission", self.mission))
+        if self.location:
+            location = missions.by_code(session, Location, [self.location]).get(self.location)
+            if location is None:
+                errors.append(_unknown("location", self.location))
+        if errors:
+            raise ValidationFailed(errors)
+        return service.ActivityFilters(
+            mission=mission,
+            type=self.type,
+            area=self.area,
+            theme=self.theme,
+            status=self.status,
+            location=location,
+            provenance=self.provenance,
+            date_from=self.first_day,
+            date_to=self.last_day,
+            q=self.q,
+            joint=self.joint or None,
+        )
 
 
-def small_int(text: str | None, default: int, low: int, high: int) -> int | None:
-    """A small positive whole number from the query string; None if it is not one."""
-    if not text:
-        return default
-    if not re.fullmatch(r"\d{1,10}", text.strip()):
-        return None
-    value = int(text)
-    return value if low <= value <= high else None
+def _unknown(name: str, code: str) -> FieldError:
+    return FieldError(("query", name), f"there is no {name} with the code {code!r}")
 
 
-def cursor_ok(cursor: str, sort: str) -> bool:
-    """A cursor this list could have made: readable, for this order, and with values the
-    database can compare (a forged one must be a message, never a server error)."""
-    if len(cursor) > 500 or sort not in SORT_LABELS:
-        return len(cursor) <= 500
-    try:
-        value, row_id = service.decode_cursor(cursor, sort)
-    except ValidationFailed:
-        return False
-    if not 0 <= row_id <= INT32_MAX:
-        return False
-    if isinstance(value, str):
-        return "\x00" not in value and len(value) <= 300
-    if isinstance(value, datetime):
-        return value.tzinfo is None
-    return True
+class ActivityQuery(ActivityFilterQuery):
+    """The filters, and which page of the list in which order."""
+
+    sort: Annotated[
+        SortChoice,  # type: ignore[valid-type]
+        refused_as(f"choose one of the listed orders: {', '.join(service.SORT_CHOICES)}"),
+    ] = Field(default=DEFAULT_SORT, description="Field, '-' for descending.")
+    cursor: str | None = Field(
+        default=None, max_length=500, description="`next_cursor` of the page before."
+    )
+    limit: Annotated[
+        int,
+        Field(ge=1, le=MAX_LIMIT),
+        refused_as(f"a page holds between 1 and {MAX_LIMIT} activities", with_reason=True),
+    ] = Field(default=50, description="Rows a page (the server may cap it lower).")
+
+    @field_validator("cursor")
+    @classmethod
+    def _cursor_fits_this_list(cls, cursor: str | None, info: ValidationInfo):
+        """A cursor is only good for the order it was made in; a bad order is its own error."""
+        if cursor is not None and "sort" in info.data:
+            service.decode_cursor(cursor, info.data["sort"])
+        return cursor
+
+    def page_size(self, default: int | None = None) -> int:
+        """The rows to show: as asked (or `default` if not asked), capped by the settings."""
+        asked = self.limit if default is None or "limit" in self.model_fields_set else default
+        return min(asked, get_settings().page_size_max)
+
+
+# --- the /activities page ---------------------------------------------------------------------
+
+FILTER_KEYS = tuple(
+    field.alias or name for name, field in ActivityFilterQuery.model_fields.items()
+) + ("sort",)
+
+
+def typed(params: Mapping[str, str]) -> dict[str, str]:
+    """The filter form as typed, to show again (also when it is refused)."""
+    return {key: (params.get(key) or "").strip() for key in FILTER_KEYS}
+
+
+def messages(exc: ValidationError | ValidationFailed) -> dict[str, str]:
+    """{query parameter: message}, the first per parameter, to show next to its control."""
+    if isinstance(exc, ValidationError):
+        items = [(e["loc"], str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()]
+    else:
+        items = [(e.loc, e.msg) for e in exc.errors]
+    found: dict[str, str] = {}
+    for loc, msg in items:
+        names = [part for part in loc if isinstance(part, str) and part != "query"]
+        found.setdefault(names[0] if names else "__all__", msg)
+    return found
+
+
+def page_number(text: str | None) -> int:
+    """The page's ordinal for "showing 26–50"; only a label, so anything odd is page 1."""
+    return int(text) if text and re.fullmatch(r"[1-9]\d{0,5}", text) else 1
+
+
+def location_choices(session: Session) -> list[tuple[str, list[Location]]]:
+    """Locations by country, then name, for the filter's grouped select."""
+    rows = sorted(missions.list_locations(session), key=lambda loc: (loc.country, loc.name))
+    return [(country, list(group)) for country, group in groupby(rows, lambda r: r.country)]
 
 
 def query_string(form: dict[str, str], **extra) -> str:
     pairs = [(k, v) for k, v in form.items() if v and not (k == "sort" and v == DEFAULT_SORT)]
     pairs += [(k, str(v)) for k, v in extra.items() if v not in (None, "")]
     return urlencode(pairs)
+
+
+def small_int(text: str | None, default: int, low: int, high: int) -> int | None:
+    """A small positive whole number from a form; None if it is not one (form versions)."""
+    if not text:
+        return default
+    if not re.fullmatch(r"\d{1,10}", text.strip()):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None

@@ -16,6 +16,7 @@ from pydantic.fields import FieldInfo
 from app.activities.fields import ALL_TYPE_FIELDS, CHANGEABLE, ENTERED, FIELDS, FieldDef, Widget
 from app.partial_dates import PartialDate
 from app.schemas_common import (
+    INT32_MAX,
     Code,
     Count,
     InputModel,
@@ -108,7 +109,7 @@ _ActivityUpdateFields = create_model(
 class ActivityUpdate(_ActivityUpdateFields):
     """PATCH body: only the fields sent change; `version` must match the stored one."""
 
-    version: int = Field(ge=1, le=2_147_483_647, description="The version you last read.")
+    version: int = Field(ge=1, le=INT32_MAX, description="The version you last read.")
 
     @field_validator(*_NOT_NULL, mode="after")
     @classmethod

@@ -24,7 +24,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.actor import Actor
 from app.activities import policy, writes
 from app.activities.fields import ALL_TYPE_FIELDS, TYPE_FIELDS
-from app.activities.models import Activity, ActivityTheme, activity_other_missions
+from app.activities.models import (
+    Activity,
+    ActivityTheme,
+    activity_locations,
+    activity_other_missions,
+)
 from app.activities.schemas import ActivityCreate, ActivityRead, ActivityUpdate
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.missions.models import Location, Mission, Partner, Project
@@ -368,6 +373,7 @@ class ActivityFilters:
     q: str | None = None
     joint: bool | None = None
     provenance: str | None = None
+    location: Location | None = None
 
 
 def involving(mission_id: int):
@@ -396,6 +402,13 @@ def apply_filters(query: Select, filters: ActivityFilters) -> Select:
         query = query.where(
             exists().where(
                 ActivityTheme.activity_id == Activity.id, ActivityTheme.theme == filters.theme
+            )
+        )
+    if filters.location is not None:
+        query = query.where(
+            exists().where(
+                activity_locations.c.activity_id == Activity.id,
+                activity_locations.c.location_id == filters.location.id,
             )
         )
     if filters.date_from is not None:
@@ -433,31 +446,31 @@ def encode_cursor(sort: str, value: Any, row_id: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+CURSOR_INVALID = "this cursor is not valid for this list; start again from the first page"
+
+
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
-    """Read a cursor made by `encode_cursor` for the same sort; ValidationFailed otherwise."""
-    bad = ValidationFailed(
-        [
-            FieldError(
-                ("query", "cursor"),
-                "this cursor is not valid for this list; start again from the first page",
-            )
-        ]
-    )
+    """Read a cursor made by `encode_cursor` for the same sort; ValueError otherwise.
+
+    A forged cursor must be a message, never a server error: its values have to be ones
+    the database can compare (an id in range, a short string without NUL, a naive time)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(data, dict) or data.get("s") != sort:
-            raise bad
-        row_id = data["i"]
+            raise ValueError(CURSOR_INVALID)
+        row_id, text = data["i"], data["v"]
         if not isinstance(row_id, int) or isinstance(row_id, bool):
-            raise bad
-        if not 0 <= row_id <= INT32_MAX or not isinstance(data["v"], str) or "\x00" in data["v"]:
-            raise bad
-        value = SORTS[sort.lstrip("-")][1](data["v"])
+            raise ValueError(CURSOR_INVALID)
+        if not 0 <= row_id <= INT32_MAX or not isinstance(text, str):
+            raise ValueError(CURSOR_INVALID)
+        if "\x00" in text or len(text) > 300:
+            raise ValueError(CURSOR_INVALID)
+        value = SORTS[sort.lstrip("-")][1](text)
         if getattr(value, "tzinfo", None) is not None:
-            raise bad
+            raise ValueError(CURSOR_INVALID)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise bad from None
+        raise ValueError(CURSOR_INVALID) from None
     return value, row_id
 
 
@@ -473,7 +486,8 @@ def list_page(
     """One page of matching activities in a stable order, the total, and the next cursor.
 
     Keyset pagination on (sort column, id): a page never repeats or skips a row,
-    even while rows are added before the cursor.
+    even while rows are added before the cursor. The cursor is checked where the query
+    is read (`ActivityQuery`); here it is only decoded.
     """
     column, _ = SORTS[sort.lstrip("-")]
     descending = sort.startswith("-")

@@ -5,32 +5,32 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 
 from app.accounts.deps import SignedIn
 from app.dashboards import service
-from app.dashboards.schemas import Period
+from app.dashboards.query import COMPARE_AXES, CompareQuery
 from app.deps import SessionDep
+from app.forms import field_errors
 from app.missions import service as missions
-from app.partial_dates import PartialDate
-from app.vocab import Dimension, Theme
+from app.schemas_common import PeriodQuery
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
 
-COMPARE_AXES = {"area": "Response areas", "type": "Activity types", "theme": "Themes"}
+PERIOD_KEYS = ("from", "to")
 
 
-def _period_from_query(request: Request) -> tuple[Period, dict[str, str], str | None]:
-    """The period in the query string; a bad date gives an error message, not a 500."""
-    typed = {k: request.query_params.get(k, "").strip()[:10] for k in ("from", "to")}
+def _read(model, request: Request):
+    """The query as `model` reads it, or its defaults and a message per refused parameter."""
     try:
-        start = PartialDate.parse(typed["from"]) if typed["from"] else None
-        end = PartialDate.parse(typed["to"]) if typed["to"] else None
-    except ValueError as exc:
-        return Period(start=None, end=None), typed, f"Period: {exc}."
-    if start and end and end.end < start.start:
-        return Period(start=None, end=None), typed, "Period: the end is before the start."
-    return service.period_from_params(start, end), typed, None
+        return model.model_validate(dict(request.query_params)), {}
+    except ValidationError as exc:
+        return model(), field_errors(exc)
+
+
+def _typed(request: Request, keys) -> dict[str, str]:
+    return {k: request.query_params.get(k, "").strip() for k in keys}
 
 
 def _presets(today: date) -> list[tuple[str, str, str]]:
@@ -48,7 +48,8 @@ def _presets(today: date) -> list[tuple[str, str, str]]:
 @router.get("/missions/{code}")
 def mission_page(code: str, request: Request, session: SessionDep, user: SignedIn):
     mission = missions.get_by_code_or_raise(session, code)
-    period, typed, error = _period_from_query(request)
+    wanted, errors = _read(PeriodQuery, request)
+    period = service.period_from_params(wanted.start, wanted.end)
     data = service.mission_dashboard(session, mission=mission, period=period, user=user)
     return render(
         request,
@@ -57,49 +58,44 @@ def mission_page(code: str, request: Request, session: SessionDep, user: SignedI
             "mission": mission,
             "data": data,
             "period": period,
-            "typed": typed,
-            "period_error": error,
+            "typed": _typed(request, PERIOD_KEYS),
+            "period_error": errors,
             "presets": _presets(date.today()),
             "all_missions": missions.get_all(session),
         },
-        status_code=422 if error else 200,
+        status_code=422 if errors else 200,
     )
 
 
 @router.get("/compare")
 def compare_page(request: Request, session: SessionDep, user: SignedIn):
-    period, typed, error = _period_from_query(request)
-    theme = request.query_params.get("theme") or None
-    dimension = request.query_params.get("dimension") or None
-    axis = request.query_params.get("axis") or "area"
-    problems = [error] if error else []
-    if theme not in (None, *Theme.values()):
-        problems.append("Theme: choose one from the list.")
-        theme = None
-    if dimension not in (None, *Dimension.values()):
-        problems.append("Dimension: choose one from the list.")
-        dimension = None
-    if axis not in COMPARE_AXES:
-        problems.append("Compare by: choose response areas, activity types or themes.")
-        axis = "area"
+    wanted, errors = _read(CompareQuery, request)
+    period = service.period_from_params(wanted.start, wanted.end)
     data = service.compare(
-        session, period=period, theme=theme, dimension=dimension, axis=axis, user=user
+        session,
+        period=period,
+        theme=wanted.theme,
+        dimension=wanted.dimension,
+        axis=wanted.axis,
+        user=user,
     )
     peak = max((v for row in data.rows for v in row.cells.values()), default=0)
+    labels = {"theme": "Theme", "dimension": "Dimension", "axis": "Compare by"}
     return render(
         request,
         "dashboards/compare.html",
         {
             "data": data,
             "period": period,
-            "typed": typed,
-            "theme": theme,
-            "dimension": dimension,
-            "axis": axis,
+            "typed": _typed(request, PERIOD_KEYS),
+            "theme": wanted.theme,
+            "dimension": wanted.dimension,
+            "axis": wanted.axis,
             "axes": COMPARE_AXES,
             "peak": peak,
-            "problems": problems,
+            "period_error": {k: v for k, v in errors.items() if k in PERIOD_KEYS},
+            "problems": [f"{labels.get(k, k)}: {v}" for k, v in errors.items() if k in labels],
             "presets": _presets(date.today()),
         },
-        status_code=422 if problems else 200,
+        status_code=422 if errors else 200,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, literal_column, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.activities import counting, policy
@@ -394,11 +394,13 @@ def visits_heatmap(session: Session, *, mission: Mission, period: Period, user) 
 def trainings_by_group(session: Session, *, mission: Mission, period: Period, user):
     t = TrainingStat.__table__
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    # one inline '' for both: PostgreSQL sees two bound parameters as two expressions
+    target_group = func.coalesce(Activity.target_group, literal_column("''"))
     for segment in periods.months_only(period.start, period.end):
         if segment.kind == "raw":
             query = (
                 select(
-                    func.coalesce(Activity.target_group, ""),
+                    target_group,
                     func.count(),
                     func.sum(counting.people_trained_sql()),
                     func.sum(counting.women_trained_sql()),
@@ -410,7 +412,7 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
                     Activity.start_date <= segment.end,
                     policy.visible_activities(user),
                 )
-                .group_by(func.coalesce(Activity.target_group, ""))
+                .group_by(target_group)
             )
         else:
             query = (

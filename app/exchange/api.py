@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from app.accounts.deps import MissionStaff, SignedIn
 from app.activities import policy
+from app.activities.query import ActivityFilterQuery
 from app.activities.service import ActivityFilters
-from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
+from app.deps import SessionDep
 from app.exchange import exporter, importer
 from app.exchange.reading import MAX_BYTES
 from app.missions import service as missions
-from app.vocab import ActivityType, ResponseArea, Status, Theme
 
 router = APIRouter(tags=["exchange"])
 
@@ -77,35 +77,6 @@ def import_activities(session: SessionDep, user: MissionStaff, file: Annotated[U
     return result_json(result)
 
 
-def export_filters(
-    session,
-    *,
-    mission: str | None,
-    type: ActivityType | None,
-    area: ResponseArea | None,
-    theme: Theme | None,
-    status: Status | None,
-    date_from: str | None,
-    date_to: str | None,
-    q: str | None,
-    joint: bool,
-) -> ActivityFilters:
-    """The same filters as GET /api/v1/activities."""
-    start = parse_partial_query("from", date_from)
-    end = parse_partial_query("to", date_to)
-    return ActivityFilters(
-        mission=missions.get_by_code_or_raise(session, mission) if mission else None,
-        type=type,
-        area=area,
-        theme=theme,
-        status=status,
-        date_from=start.start if start else None,
-        date_to=end.end if end else None,
-        q=q.replace("\x00", "") if q else None,
-        joint=joint or None,
-    )
-
-
 def export_response(request: Request, filters: ActivityFilters, user, fmt: str, hxl: bool):
     engine = request.app.state.engine
     records = exporter.activities(engine, filters=filters, visible=policy.visible_activities(user))
@@ -126,15 +97,7 @@ def export_activities(
     request: Request,
     session: SessionDep,
     user: SignedIn,
-    mission: Annotated[str | None, Query(max_length=8)] = None,
-    type: ActivityType | None = None,
-    area: ResponseArea | None = None,
-    theme: Theme | None = None,
-    status: Status | None = None,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    joint: bool = False,
+    query: Annotated[ActivityFilterQuery, Query()],
     hxl: Annotated[bool, Query(description="Add the HXL hashtag row (CSV, XLSX).")] = False,
 ):
     """Every activity matching the list's filters that you may see, streamed.
@@ -142,19 +105,7 @@ def export_activities(
     The same filters as GET /api/v1/activities; the file kind is the path's ending.
     """
     fmt = request.url.path.rsplit(".", 1)[-1]
-    filters = export_filters(
-        session,
-        mission=mission,
-        type=type,
-        area=area,
-        theme=theme,
-        status=status,
-        date_from=date_from,
-        date_to=date_to,
-        q=q,
-        joint=joint,
-    )
-    return export_response(request, filters, user, fmt, hxl)
+    return export_response(request, query.filters(session), user, fmt, hxl)
 
 
 @router.get("/api/v1/imports/template.csv")

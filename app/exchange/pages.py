@@ -7,15 +7,15 @@ import io
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 
 from app.accounts.deps import MissionStaff, SignedIn
-from app.deps import FromQuery, SessionDep, ToQuery, parse_partial_query
-from app.errors import ValidationFailed
+from app.deps import SessionDep
 from app.exchange import importer, report
 from app.exchange.api import read_upload
 from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused
 from app.missions import service as missions
+from app.schemas_common import PeriodQuery
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,32 +81,26 @@ def import_upload(
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _report(session, user, code: str | None, date_from: str | None, date_to: str | None):
+def _report(session, user, code: str | None, period: PeriodQuery):
     mission = missions.get_by_code_or_raise(session, code) if code else None
-    start = parse_partial_query("from", date_from)
-    end = parse_partial_query("to", date_to)
-    return report.build(session, user=user, mission=mission, start=start, end=end)
+    return report.build(session, user=user, mission=mission, start=period.start, end=period.end)
 
 
-def _report_page(request, session, user, code, date_from, date_to):
-    try:
-        built = _report(session, user, code, date_from, date_to)
-    except ValidationFailed as exc:
-        return render(request, "error.html", {"status": 422, "message": str(exc)}, status_code=422)
+def _report_page(request, session, user, code, period: PeriodQuery):
     return render(
         request,
         "exchange/report.html",
         {
-            "r": built,
+            "r": _report(session, user, code, period),
             "headline_rows": report.headline_rows,
             "code": code,
-            "form": {"from": date_from or "", "to": date_to or ""},
+            "form": {key: request.query_params.get(key, "").strip() for key in ("from", "to")},
         },
     )
 
 
-def _report_docx(session, user, code, date_from, date_to):
-    built = _report(session, user, code, date_from, date_to)
+def _report_docx(session, user, code, period: PeriodQuery):
+    built = _report(session, user, code, period)
     name = f"fieldlog-report-{(code or 'regional').lower()}.docx"
     return Response(
         report.to_docx(built),
@@ -115,45 +109,29 @@ def _report_docx(session, user, code, date_from, date_to):
     )
 
 
+PeriodParams = Annotated[PeriodQuery, Query()]
+
+
 @router.get("/missions/{code}/report")
 def mission_report(
-    request: Request,
-    code: str,
-    session: SessionDep,
-    user: SignedIn,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
+    request: Request, code: str, session: SessionDep, user: SignedIn, period: PeriodParams
 ):
     """The mission's background report for a period, as a printable page."""
-    return _report_page(request, session, user, code, date_from, date_to)
+    return _report_page(request, session, user, code, period)
 
 
 @router.get("/missions/{code}/report.docx")
-def mission_report_docx(
-    code: str,
-    session: SessionDep,
-    user: SignedIn,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-):
+def mission_report_docx(code: str, session: SessionDep, user: SignedIn, period: PeriodParams):
     """The same report as an editable Word document."""
-    return _report_docx(session, user, code, date_from, date_to)
+    return _report_docx(session, user, code, period)
 
 
 @router.get("/report")
-def regional_report(
-    request: Request,
-    session: SessionDep,
-    user: SignedIn,
-    date_from: FromQuery = None,
-    date_to: ToQuery = None,
-):
+def regional_report(request: Request, session: SessionDep, user: SignedIn, period: PeriodParams):
     """The regional report across all missions (the CPC desk's view)."""
-    return _report_page(request, session, user, None, date_from, date_to)
+    return _report_page(request, session, user, None, period)
 
 
 @router.get("/report.docx")
-def regional_report_docx(
-    session: SessionDep, user: SignedIn, date_from: FromQuery = None, date_to: ToQuery = None
-):
-    return _report_docx(session, user, None, date_from, date_to)
+def regional_report_docx(session: SessionDep, user: SignedIn, period: PeriodParams):
+    return _report_docx(session, user, None, period)
