@@ -22,6 +22,12 @@ async def read_form(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(read_form)]
 
 
+def form_text(form: FormData, name: str) -> str:
+    """One text field of a posted form; "" when missing or a file (a hand-made post)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 async def _text_fields(form: FormDep) -> dict[str, str]:
     """The posted form's text fields, the CSRF token aside (files are not text)."""
     return {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrftoken"}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,11 +35,23 @@ def _no_nul(text: str) -> str:
     return text
 
 
-def Text(max_length: int, *, min_length: int = 0):  # noqa: N802 (reads like a type)
-    """A string of at most `max_length` characters, without NUL bytes."""
-    return Annotated[
-        str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)
-    ]
+@dataclass(frozen=True)
+class TextRules(GroupedMetadata):
+    """The shared text rules: a length and no NUL bytes. Written `Annotated[str,
+    TextRules(2_000)]`, so a type checker reads a plain `str`."""
+
+    max_length: int
+    min_length: int = 0
+
+    def __iter__(self) -> Iterator[object]:
+        yield Field(min_length=self.min_length, max_length=self.max_length)
+        yield AfterValidator(_no_nul)
+
+
+def Text(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802 (reads like a type)
+    """A string of at most `max_length` characters, without NUL bytes, for types built at
+    run time (the activity schemas from the field registry)."""
+    return Annotated[str, TextRules(max_length, min_length=min_length)]
 
 
 Count = Annotated[int, Field(ge=0, le=INT32_MAX, strict=False)]

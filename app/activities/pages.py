@@ -20,7 +20,7 @@ from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityUpdate
 from app.deps import SessionDep
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.forms import FormDep, field_errors
+from app.forms import FormDep, field_errors, form_text
 from app.missions import service as missions
 from app.partial_dates import PartialDate
 from app.schemas_common import INT32_MAX
@@ -173,7 +173,7 @@ def create_activity(request: Request, session: SessionDep, user: MissionStaff, p
             model = ActivityCreate.model_validate(data)
         except ValidationError as exc:
             errors = field_errors(exc)
-    if errors:
+    if errors or model is None:
         return _render_form(request, session, user, form=form, errors=errors, status_code=422)
     try:
         activity = service.create(session, data=model, actor=user)
@@ -218,8 +218,8 @@ def update_activity(
     the form was read at; a stale one answers 409 with everything typed kept."""
     activity = _load(session, activity_id, user)
     form = activity_form.from_post(posted)
-    form["version"] = (posted.get("version") or "").strip()
-    context = {"form": form, "activity": activity}
+    form["version"] = form_text(posted, "version").strip()
+    context: dict[str, Any] = {"form": form, "activity": activity}
     if not policy.can_edit(user, activity):
         message = policy.edit_refusal(user, activity)
         return _render_form(request, session, user, message=message, status_code=403, **context)
@@ -241,7 +241,7 @@ def update_activity(
             patch = ActivityUpdate.model_validate({**changes, "version": version})
         except ValidationError as exc:
             errors = field_errors(exc)
-    if errors:
+    if errors or patch is None:
         return _render_form(request, session, user, errors=errors, status_code=422, **context)
     try:
         service.update(session, activity=activity, patch=patch, actor=user)
@@ -273,8 +273,8 @@ def _detail_again(request, session, activity_id, user, message, status_code, **e
 
 def _transition(request, session, user, activity_id: int, action, posted: FormData):
     activity = _load(session, activity_id, user)
-    comment = (posted.get("comment") or "")[:2_000].replace("\x00", "")
-    version = query.small_int(posted.get("version"), 0, 1, INT32_MAX)
+    comment = form_text(posted, "comment")[:2_000].replace("\x00", "")
+    version = query.small_int(form_text(posted, "version"), 0, 1, INT32_MAX)
     if not version:
         return _detail_again(
             request,
@@ -354,7 +354,7 @@ def delete_activity(
     request: Request, activity_id: int, session: SessionDep, user: MissionStaff, posted: FormDep
 ):
     activity = _load(session, activity_id, user)
-    version = query.small_int(posted.get("version"), 0, 1, INT32_MAX)
+    version = query.small_int(form_text(posted, "version"), 0, 1, INT32_MAX)
     if not version:
         return _detail_again(
             request,

@@ -13,13 +13,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, exists, func, or_, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.accounts.actor import Actor
 from app.activities import policy, writes
@@ -430,11 +431,18 @@ def apply_filters(query: Select, filters: ActivityFilters) -> Select:
 
 
 # Sort keys: name -> (column, how a cursor value is read back).
+class Sort(NamedTuple):
+    """A sort key: the column, and how a cursor's text is read back into its value."""
+
+    column: InstrumentedAttribute[Any]
+    parse: Callable[[str], Any]
+
+
 SORTS = {
-    "start": (Activity.start_date, date.fromisoformat),
-    "title": (Activity.title, str),
-    "created": (Activity.created_at, datetime.fromisoformat),
-    "updated": (Activity.updated_at, datetime.fromisoformat),
+    "start": Sort(Activity.start_date, date.fromisoformat),
+    "title": Sort(Activity.title, str),
+    "created": Sort(Activity.created_at, datetime.fromisoformat),
+    "updated": Sort(Activity.updated_at, datetime.fromisoformat),
 }
 SORT_CHOICES = [*SORTS, *(f"-{name}" for name in SORTS)]
 
@@ -466,7 +474,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
             raise ValueError(CURSOR_INVALID)
         if "\x00" in text or len(text) > 300:
             raise ValueError(CURSOR_INVALID)
-        value = SORTS[sort.lstrip("-")][1](text)
+        value = SORTS[sort.lstrip("-")].parse(text)
         if getattr(value, "tzinfo", None) is not None:
             raise ValueError(CURSOR_INVALID)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):

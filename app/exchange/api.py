@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -70,7 +71,7 @@ def import_activities(session: SessionDep, user: MissionStaff, file: Annotated[U
     Rows whose external_id is already stored are skipped and counted.
     """
     data = read_upload(file)
-    mission = missions.get_by_code_or_raise(session, user.mission.code)
+    mission = missions.own_mission_or_raise(session, user)
     result = importer.import_file(
         session, data, filename=file.filename or "", mission=mission, actor=user
     )
@@ -81,6 +82,7 @@ def export_response(request: Request, filters: ActivityFilters, user, fmt: str, 
     engine = request.app.state.engine
     records = exporter.activities(engine, filters=filters, visible=policy.visible_activities(user))
     headers = {"Content-Disposition": f'attachment; filename="fieldlog-activities.{fmt}"'}
+    body: Iterator[str] | Iterator[bytes]
     if fmt == "csv":
         body = exporter.csv_chunks(records, hxl=hxl)
     elif fmt == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
@@ -60,11 +60,11 @@ def import_upload(
     if file is None or not file.filename:
         result = importer.ImportResult(refusal=FileRefused("Choose a CSV or XLSX file to import."))
     else:
-        mission = missions.get_by_code_or_raise(session, user.mission.code)
+        mission = missions.own_mission_or_raise(session, user)
         result = importer.import_file(
             session, read_upload(file), filename=file.filename, mission=mission, actor=user
         )
-    extra = {"result": result, "filename": file.filename if file else ""}
+    extra: dict[str, Any] = {"result": result, "filename": file.filename if file else ""}
     if result.errors:
         extra["shown_errors"] = result.errors[:SHOWN_ERRORS]
         extra["errors_href"] = "data:text/csv;charset=utf-8," + quote(errors_csv(result.errors))

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from app.missions.models import Development, FocalPointAppointment, Location, Mission, Project
 from app.partial_dates import PartialDate
-from app.schemas_common import Code, InputModel, OutputModel, PartialDateField, Text
+from app.schemas_common import Code, InputModel, OutputModel, PartialDateField, TextRules
 from app.vocab import FocalPointArea, Funding, LocationKind, PartnerKind
 
 
@@ -157,14 +157,14 @@ def _slug(value: str) -> str:
 @dataclass(frozen=True)
 class Trimmed(GroupedMetadata):
     """Text with its surrounding spaces dropped, then held to the shared text rules
-    (`schemas_common.Text`: the length, no NUL bytes). Written `Annotated[str, Trimmed(300)]`
+    (`schemas_common.TextRules`: the length, no NUL bytes). Written `Annotated[str, Trimmed(300)]`
     so that a type checker reads a plain `str`; `min_length=1` refuses a blank."""
 
     max_length: int
     min_length: int = 0
 
     def __iter__(self) -> Iterator[object]:
-        yield from Text(self.max_length, min_length=self.min_length).__metadata__
+        yield from TextRules(self.max_length, min_length=self.min_length)
         yield BeforeValidator(_strip)
 
 

@@ -62,6 +62,13 @@ def get_by_code_or_raise(session: Session, code: str) -> Mission:
     return mission
 
 
+def own_mission_or_raise(session: Session, user: Actor) -> Mission:
+    """The mission a member of staff works for; Forbidden for someone who has none."""
+    if user.mission is None:
+        raise Forbidden("Only staff of a mission do this, for their own mission.")
+    return get_by_code_or_raise(session, user.mission.code)
+
+
 # The reference tables looked up by their code column.
 CodedT = TypeVar("CodedT", Mission, Location, Partner, Project)
 
