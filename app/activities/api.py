@@ -40,15 +40,7 @@ class TransitionBody(InputModel):
 @router.get("", response_model=ActivityPage)
 def list_activities(session: SessionDep, user: SignedIn, query: Annotated[ActivityQuery, Query()]):
     """Activities matching the filters, newest first by default, a page at a time."""
-    limit = query.page_size()
-    rows, total, next_cursor = service.list_page(
-        session,
-        filters=query.filters(session),
-        sort=query.sort,
-        limit=limit,
-        cursor=query.cursor,
-        visible=policy.visible_activities(user),
-    )
+    rows, total, next_cursor, limit = query.page(session, visible=policy.visible_activities(user))
     return ActivityPage(
         items=[service.to_read(a) for a in rows], total=total, limit=limit, next_cursor=next_cursor
     )

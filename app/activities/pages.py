@@ -65,14 +65,8 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
     total, next_cursor, limit, errors = None, None, query.PAGE_SIZE, {}
     try:
         wanted = query.ActivityQuery.model_validate(dict(params))
-        limit = wanted.page_size(query.PAGE_SIZE)
-        rows, total, next_cursor = service.list_page(
-            session,
-            filters=wanted.filters(session),
-            sort=wanted.sort,
-            limit=limit,
-            cursor=wanted.cursor,
-            visible=policy.visible_activities(user),
+        rows, total, next_cursor, limit = wanted.page(
+            session, visible=policy.visible_activities(user), default_limit=query.PAGE_SIZE
         )
     except (ValidationError, ValidationFailed) as exc:
         errors = query.messages(exc)

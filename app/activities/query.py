@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from itertools import groupby
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 from urllib.parse import urlencode
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.activities import service
+from app.activities.models import Activity
 from app.config import get_settings
 from app.errors import FieldError, ValidationFailed
 from app.missions import service as missions
@@ -130,6 +132,29 @@ class ActivityQuery(ActivityFilterQuery):
         """The rows to show: as asked (or `default` if not asked), capped by the settings."""
         asked = self.limit if default is None or "limit" in self.model_fields_set else default
         return min(asked, get_settings().page_size_max)
+
+    def page(
+        self, session: Session, *, visible: ColumnElement[bool], default_limit: int | None = None
+    ) -> ListPage:
+        """The page this query asks for, of the rows `visible` lets its reader see: the one
+        answer behind the list page and the JSON list."""
+        limit = self.page_size(default_limit)
+        rows, total, next_cursor = service.list_page(
+            session,
+            filters=self.filters(session),
+            sort=self.sort,
+            limit=limit,
+            cursor=self.cursor,
+            visible=visible,
+        )
+        return ListPage(rows, total, next_cursor, limit)
+
+
+class ListPage(NamedTuple):
+    rows: list[Activity]
+    total: int
+    next_cursor: str | None
+    limit: int
 
 
 # --- the /activities page ---------------------------------------------------------------------
