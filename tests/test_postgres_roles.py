@@ -23,7 +23,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from tests.conftest import migrate, seed_database
-from tests.support import meeting_body
+from tests.support import meeting_body, page_client, sign_in
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres-roles.sql"
 
@@ -109,14 +109,13 @@ def test_the_servers_role_cannot_touch_the_audit_trail_but_runs_the_app(roles, c
     granted = cli_as(roles["owner"], "grant-app-role", roles["app_role"])
     assert granted.exit_code == 0, granted.output
 
-    # the app, as its own role: seed, sign in by token, create an activity (and its audit)
+    # the app, as its own role: seed, sign in, create an activity by API token (and its audit)
     tokens = seed_database(roles["app"])
     engine = make_engine(roles["app"])
     try:
-        api = TestClient(
-            create_app(Settings(database_url=roles["app"]), engine),
-            headers={"Authorization": f"Bearer {tokens['fp.mkd']}"},
-        )
+        fieldlog = create_app(Settings(database_url=roles["app"]), engine)
+        assert sign_in(page_client(fieldlog)).status_code == 303
+        api = TestClient(fieldlog, headers={"Authorization": f"Bearer {tokens['fp.mkd']}"})
         created = api.post("/api/v1/activities", json=meeting_body())
         assert created.status_code == 201, created.text
         with engine.connect() as conn:

@@ -394,14 +394,15 @@ def session_user(
 def end_session(session: Session, *, token: str, user_id: int | None) -> bool:
     """End the session with this id, if it is open; `user_id` records a sign-out by them.
     True if a session ended."""
-    result = session.execute(
+    ended = session.execute(
         update(UserSession)
         .where(UserSession.token_hash == _digest(token), UserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
-    )
+        .returning(UserSession.id)
+    ).first()
     if user_id is not None:
         audit.record(session, action="logout", entity="user", entity_id=user_id, user_id=user_id)
-    return bool(result.rowcount)
+    return ended is not None
 
 
 def end_all_sessions(session: Session, *, user_id: int) -> None:
