@@ -128,6 +128,82 @@ def create_user(
         raise typer.Exit(code=2) from None
 
 
+@app.command("reset-password")
+def reset_password(
+    email: Annotated[str, typer.Option(help="Sign-in email of the user.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 12 characters; common passwords are refused.",
+        ),
+    ] = "",
+) -> None:
+    """Give a user a new password; their sessions end and their API tokens are revoked."""
+    from app.accounts import service as accounts
+    from app.db import unit_of_work
+    from app.errors import ValidationFailed
+
+    try:
+        with unit_of_work() as session:
+            user = accounts.get_by_email(session, email)
+            if user is None:
+                typer.echo(f"No user with email {email!r}.", err=True)
+                raise typer.Exit(code=2)
+            accounts.set_password(session, user=user, password=password, actor_id=None)
+            typer.echo(f"New password set for {user.email}; their sessions and tokens ended.")
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            typer.echo(f"{error.loc[-1]}: {error.msg}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def app_role_grants(role: str, *, quote) -> list[str]:
+    """What the app's role may do on PostgreSQL: read and write the data, and only read and
+    append the audit trail. It owns nothing, so it can neither change the tables nor switch
+    their triggers off. Default privileges extend the same rights to tables and sequences
+    the owner creates later (future migrations)."""
+    who = quote(role)
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {who}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {who}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {who}",
+        f"REVOKE UPDATE, DELETE ON audit_entries FROM {who}",
+        f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {who}",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {who}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {who}",
+    ]
+
+
+@app.command("grant-app-role")
+def grant_app_role(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the server runs as.")],
+) -> None:
+    """PostgreSQL: give ROLE the rights the server needs and no more (run as the owner).
+
+    Run it connected as the role that owns the tables (the one `fieldlog init` ran as),
+    after `fieldlog init`; then serve as ROLE. See README, "Running on PostgreSQL".
+    """
+    from sqlalchemy import text
+
+    from app.db import make_engine
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            typer.echo("grant-app-role is for PostgreSQL databases only.", err=True)
+            raise typer.Exit(code=2)
+        with engine.begin() as conn:
+            for statement in app_role_grants(role, quote=engine.dialect.identifier_preparer.quote):
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    typer.echo(f"{role} may now read and write the data, and only read and append the audit trail.")
+
+
 @app.command("demo-users")
 def demo_users(
     disable: Annotated[

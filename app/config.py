@@ -43,14 +43,35 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(
         default=12, ge=1, le=24 * 30, description="Sign out this long after signing in, always."
     )
-    login_max_failures_per_account: int = Field(
-        default=5, ge=1, description="Failed logins for one account before it is locked."
+    # Sign-in throttling (app/accounts/service.py, "signing in"; SECURITY.md has the rule).
+    login_max_failures_per_account_and_address: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins for one account from one address before that address "
+        "must wait to try the account again (1 s, doubling with each failure more).",
     )
     login_max_failures_per_address: int = Field(
-        default=20, ge=1, description="Failed logins from one client address before it is locked."
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one address, for any accounts, before it must wait.",
+    )
+    login_max_failures_per_account: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins for one account from all addresses before addresses it "
+        "has not signed in from lately must wait; its owner's own addresses never do.",
     )
     login_lockout_minutes: int = Field(
-        default=15, ge=1, description="Window that failures are counted in, and lockout length."
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="Window that failures are counted in, and the longest wait.",
+    )
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL",
+        description="SQLite's PRAGMA synchronous. NORMAL (with WAL): a power cut may lose the "
+        "last transactions, never corrupts. FULL: a committed transaction survives a power "
+        "cut too, at the cost of a disk sync per commit.",
     )
 
     max_request_bytes: int = Field(
@@ -81,6 +102,11 @@ class Settings(BaseSettings):
                     "(e.g. 127.0.0.1, 10.0.0.0/8, or * for any)"
                 ) from None
         return ",".join(items)
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _synchronous_in_capitals(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

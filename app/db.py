@@ -49,12 +49,15 @@ class Base(DeclarativeBase):
 
 
 WRITE_OPTION = "fieldlog_write"
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")  # what FIELDLOG_SQLITE_SYNCHRONOUS may say
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, synchronous: str = "NORMAL") -> Engine:
     """Create an engine; for SQLite, install the pragmas and the BEGIN handling."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
+    if synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
 
     engine = create_engine(url, connect_args={"check_same_thread": False})
 
@@ -66,7 +69,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # NORMAL: a power cut may lose the last commits (WAL keeps the file whole); FULL: not.
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
         # SQLite's own lower() folds ASCII only; searches must match "PREŠEVO" too.
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
@@ -86,7 +90,11 @@ def _unicode_lower(value):
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
-    return make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return make_engine(
+        settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        synchronous=settings.sqlite_synchronous,
+    )
 
 
 def session_factory(engine: Engine, *, write: bool) -> sessionmaker[Session]:

@@ -47,9 +47,10 @@ def test_next_never_leaves_the_site(app):
 
 
 def test_lockout_after_repeated_failures_and_its_release(app, session):
+    """From the address that made them (tests/test_sign_in_throttling.py: other addresses)."""
     settings = app.state.settings
     client = page_client(app)
-    for _ in range(settings.login_max_failures_per_account):
+    for _ in range(settings.login_max_failures_per_account_and_address):
         assert sign_in(client, password="wrong-password-123").status_code == 401
     locked = sign_in(page_client(app))  # even the right password is refused while locked
     assert locked.status_code == 429

@@ -84,7 +84,8 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """One failed sign-in, counted per account and per client address for rate limiting."""
+    """One failed sign-in, counted per account and address, per address and per account
+    for throttling (app/accounts/service.py `sign_in_wait`)."""
 
     __tablename__ = "login_failures"
     __table_args__ = (

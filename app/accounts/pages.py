@@ -19,6 +19,7 @@ from app.accounts.deps import (
     SignedIn,
     client_address,
     sign_session_token,
+    unsign_session_token,
 )
 from app.deps import RowId, SessionDep
 from app.errors import ValidationFailed
@@ -52,19 +53,31 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ):
-    """Sign in. Runs in the thread pool, so Argon2 never blocks the event loop."""
+    """Sign in. Runs in the thread pool, so Argon2 never blocks the event loop.
+
+    The session this browser had (its cookie, if any, whoever it belonged to) ends: a
+    sign-in never leaves an earlier session of the same browser open beside the new one.
+    """
     settings = request.app.state.settings
+    cookie = request.cookies.get(SESSION_COOKIE)
     result = service.login(
-        session, settings, email=email, password=password, client_addr=client_address(request)
+        session,
+        settings,
+        email=email,
+        password=password,
+        client_addr=client_address(request),
+        previous_session_token=unsign_session_token(settings, cookie) if cookie else None,
     )
     if result.session_token is None:
-        status = 429 if "Too many" in (result.error or "") else 401
-        return render(
+        page = render(
             request,
             "accounts/login.html",
             {"next": _safe_next(next), "email": email, "error": result.error},
-            status_code=status,
+            status_code=401 if result.retry_after is None else 429,
         )
+        if result.retry_after is not None:
+            page.headers["Retry-After"] = str(result.retry_after)
+        return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
@@ -26,10 +27,10 @@ if TYPE_CHECKING:  # missions sit above accounts; callers there find the mission
 
 TOKEN_PREFIX = "flt_"
 LOGIN_FAILED_MESSAGE = "The email or password is not right, or the account is not active."
-LOCKED_MESSAGE = (
-    "Too many failed sign-ins. Wait {minutes} minutes and try again, "
-    "or ask an administrator to reset your password."
-)
+THROTTLED_MESSAGE = "Too many failed sign-ins. Wait {wait} and try again."
+# An address the account signed in from this recently is the owner's own: failures for the
+# account from elsewhere never slow sign-ins from it.
+KNOWN_ADDRESS_DAYS = 30
 
 
 def _digest(secret: str) -> str:
@@ -140,7 +141,8 @@ def change(
     role: str | None = None,
     active: bool | None = None,
 ) -> User:
-    """Change a user's role, mission or active flag; deactivating ends their sessions."""
+    """Change a user's role, mission or active flag. Any of these changes ends the user's
+    sessions and revokes their API tokens: what they were granted for no longer holds."""
     before = _user_snapshot(user)
     errors: list[FieldError] = []
     new_role = role or user.role
@@ -158,8 +160,9 @@ def change(
         user.active = active
     session.flush()
     after = _user_snapshot(user)
-    if user.active is False or before["role"] != user.role or before["mission"] != after["mission"]:
+    if reasons := _access_changes(before, after):
         end_all_sessions(session, user_id=user.id)
+        revoke_all_tokens(session, user_id=user.id, reason=reasons, actor_id=actor_id)
     b, a = audit.changed_fields(before, after)
     if a:
         audit.record(
@@ -174,7 +177,55 @@ def change(
     return user
 
 
+def _access_changes(before: dict, after: dict) -> str | None:
+    """Why a user's sessions and tokens end, in words for the audit trail; None if nothing
+    that decides their access changed."""
+    reasons = []
+    if before["role"] != after["role"]:
+        reasons.append(f"the user's role changed from {before['role']} to {after['role']}")
+    if before["mission"] != after["mission"]:
+        reasons.append(f"the user's mission changed from {before['mission']} to {after['mission']}")
+    if before["active"] != after["active"]:
+        reasons.append("the user was " + ("reactivated" if after["active"] else "deactivated"))
+    return "; ".join(reasons) or None
+
+
+def set_password(session: Session, *, user: User, password: str, actor_id: int | None) -> None:
+    """Give a user a new password (an administrator's reset). Sessions and tokens opened
+    with the old one end: whoever knew it may have opened them."""
+    if problem := password_problem(password, user_inputs=[user.email, user.name]):
+        raise ValidationFailed([FieldError(("password",), problem)])
+    user.password_hash = hash_password(password)
+    end_all_sessions(session, user_id=user.id)
+    revoke_all_tokens(
+        session, user_id=user.id, reason="the user's password was reset", actor_id=actor_id
+    )
+    audit.record(
+        session,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        after={"password": "reset"},
+        user_id=actor_id,
+    )
+    session.flush()
+
+
 # --- signing in -----------------------------------------------------------------------------
+#
+# Failed sign-ins slow down whoever makes them, not the account's owner. Failures are counted
+# over the last FIELDLOG_LOGIN_LOCKOUT_MINUTES (the window) in three ways, each with its own
+# allowance:
+#   - for this account from this address   (LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS, 5),
+#   - from this address, for any account   (LOGIN_MAX_FAILURES_PER_ADDRESS, 20),
+#   - for this account, from any address   (LOGIN_MAX_FAILURES_PER_ACCOUNT, 50), which does
+#     not apply to an address the account signed in from in the last KNOWN_ADDRESS_DAYS.
+# A count at or over its allowance asks for a wait after its latest failure: 1 second at the
+# allowance, doubling with each failure more, never longer than the window. An attempt made
+# before every wait has passed is answered at once (429, Retry-After) without reading the
+# password, and is not counted. A successful sign-in clears its account's failures from its
+# own address. Failures for unknown emails count the same way, so the answers never tell
+# whether an account exists.
 
 
 @dataclass
@@ -182,46 +233,99 @@ class LoginResult:
     user: User | None
     error: str | None = None
     session_token: str | None = None
+    retry_after: int | None = None  # seconds to wait, when the attempt was refused unread
 
 
-def _recent_failures(session: Session, settings: Settings, **where) -> int:
-    since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
-    column, value = next(iter(where.items()))
-    return (
+def wait_after(failures: int, allowance: int, window: timedelta) -> timedelta:
+    """The wait that `failures` recent failures ask for, counted from the latest of them:
+    none below the allowance, then 1 s doubling with each failure more, at most the window."""
+    if failures < allowance:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - allowance, 24)), window)
+
+
+def _signed_in_from(session: Session, *, email: str, client_addr: str, now: datetime) -> bool:
+    """Has the account signed in from this address lately (its owner's own address)?"""
+    since = now - timedelta(days=KNOWN_ADDRESS_DAYS)
+    return bool(
         session.scalar(
-            select(func.count(LoginFailure.id)).where(
-                getattr(LoginFailure, column) == value, LoginFailure.at >= since
+            select(
+                exists().where(
+                    UserSession.user_id == User.id,
+                    User.email == email,
+                    UserSession.client_addr == client_addr,
+                    UserSession.created_at >= since,
+                )
             )
         )
-        or 0
     )
 
 
-def is_locked(session: Session, settings: Settings, *, email: str, client_addr: str) -> bool:
-    return (
-        _recent_failures(session, settings, email=normalise_email(email))
-        >= settings.login_max_failures_per_account
-        or _recent_failures(session, settings, client_addr=client_addr)
-        >= settings.login_max_failures_per_address
-    )
+def sign_in_wait(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    client_addr: str,
+    now: datetime | None = None,
+) -> timedelta:
+    """How long `email` must wait before trying again from `client_addr` (zero: try now)."""
+    now = now or utcnow()
+    email, client_addr = normalise_email(email)[:254], client_addr[:64]
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    same_account = LoginFailure.email == email
+    same_address = LoginFailure.client_addr == client_addr
+    counts = [
+        ((same_account, same_address), settings.login_max_failures_per_account_and_address),
+        ((same_address,), settings.login_max_failures_per_address),
+    ]
+    if not _signed_in_from(session, email=email, client_addr=client_addr, now=now):
+        counts.append(((same_account,), settings.login_max_failures_per_account))
+    wait = timedelta(0)
+    for where, allowance in counts:
+        failures, latest = session.execute(
+            select(func.count(LoginFailure.id), func.max(LoginFailure.at)).where(
+                LoginFailure.at > now - window, *where
+            )
+        ).one()
+        if failures >= allowance:
+            wait = max(wait, latest + wait_after(failures, allowance, window) - now)
+    return wait
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 120:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def login(
-    session: Session, settings: Settings, *, email: str, password: str, client_addr: str
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    client_addr: str,
+    previous_session_token: str | None = None,
 ) -> LoginResult:
     """Check the credentials and open a session; the same message whether or not the
-    account exists. Locked accounts and addresses are refused before the password is read."""
-    email = normalise_email(email)[:254]
-    if is_locked(session, settings, email=email, client_addr=client_addr):
-        verify_password(password, None)
+    account exists. An attempt that must wait is refused before the password is read.
+    Signing in ends the session the browser had (`previous_session_token`), whoever's it was."""
+    email, client_addr = normalise_email(email)[:254], client_addr[:64]
+    wait = sign_in_wait(session, settings, email=email, client_addr=client_addr)
+    if wait > timedelta(0):
+        verify_password(password, None)  # take as long as a real check
+        seconds = math.ceil(wait.total_seconds())
         audit.record(
             session,
             action="login_failed",
             entity="user",
             entity_id=None,
-            detail=f"locked: {email} from {client_addr}",
+            detail=f"throttled: {email} from {client_addr}, {seconds} s to wait",
         )
-        return LoginResult(None, LOCKED_MESSAGE.format(minutes=settings.login_lockout_minutes))
+        return LoginResult(
+            None, THROTTLED_MESSAGE.format(wait=_in_words(seconds)), retry_after=seconds
+        )
     user = get_by_email(session, email)
     ok = verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.active:
@@ -235,7 +339,14 @@ def login(
         )
         session.flush()
         return LoginResult(None, LOGIN_FAILED_MESSAGE)
-    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.email == email, LoginFailure.client_addr == client_addr
+        )
+    )
+    ended = previous_session_token is not None and end_session(
+        session, token=previous_session_token, user_id=None
+    )
     token = start_session(session, settings, user=user, client_addr=client_addr)
     audit.record(
         session,
@@ -243,7 +354,7 @@ def login(
         entity="user",
         entity_id=user.id,
         user_id=user.id,
-        detail=f"from {client_addr}",
+        detail=f"from {client_addr}" + ("; the browser's previous session ended" if ended else ""),
     )
     return LoginResult(user, None, token)
 
@@ -280,14 +391,18 @@ def session_user(
     return row.user, row
 
 
-def end_session(session: Session, *, token: str, user_id: int | None) -> None:
-    session.execute(
+def end_session(session: Session, *, token: str, user_id: int | None) -> bool:
+    """End the session with this id, if it is open; `user_id` records a sign-out by them.
+    True if a session ended."""
+    ended = session.execute(
         update(UserSession)
         .where(UserSession.token_hash == _digest(token), UserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
-    )
+        .returning(UserSession.id)
+    ).first()
     if user_id is not None:
         audit.record(session, action="logout", entity="user", entity_id=user_id, user_id=user_id)
+    return ended is not None
 
 
 def end_all_sessions(session: Session, *, user_id: int) -> None:
@@ -353,12 +468,28 @@ def revoke_token(session: Session, *, user: Actor, token_id: int) -> None:
     if token is None or token.user_id != user.id:
         raise NotFound(f"No token with id {token_id}.")
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        audit.record(
-            session,
-            action="update",
-            entity="api_token",
-            entity_id=token.id,
-            after={"revoked": True},
-            user_id=user.id,
-        )
+        _revoke(session, token, actor_id=user.id, reason="revoked by its owner")
+
+
+def revoke_all_tokens(session: Session, *, user_id: int, reason: str, actor_id: int | None) -> None:
+    """Revoke every token of a user that still works; `reason` goes in the audit trail."""
+    live = select(ApiToken).where(
+        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow()
+    )
+    for token in list(session.scalars(live)):
+        _revoke(session, token, actor_id=actor_id, reason=reason)
+    session.flush()
+
+
+def _revoke(session: Session, token: ApiToken, *, actor_id: int | None, reason: str) -> None:
+    token.revoked_at = utcnow()
+    audit.record(
+        session,
+        action="update",
+        entity="api_token",
+        entity_id=token.id,
+        before={"revoked": False},
+        after={"revoked": True},
+        user_id=actor_id,
+        detail=reason,
+    )

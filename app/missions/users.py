@@ -118,7 +118,8 @@ def change_user(
     mission: Annotated[str, Form(max_length=8)] = "",
     active: Annotated[str, Form(max_length=5)] = "",
 ):
-    """Change a role or mission, or (de)activate: any change ends the user's sessions."""
+    """Change a role or mission, or (de)activate: any change ends the user's sessions and
+    revokes their API tokens (app/accounts/service.py `change`)."""
     target = accounts.get_or_raise(session, user_id)
     try:
         accounts.change(
