@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn, Viewer
-from app.accounts.models import User
-from app.activities import fields, history, policy, query, service, workflow
+from app.activities import detail, policy, query, service, workflow
 from app.activities import form as activity_form
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityUpdate
@@ -114,33 +113,6 @@ def _load(session: Session, activity_id: int, user: Viewer) -> Activity:
     return service.get_or_raise(session, activity_id, actor=user)
 
 
-def _detail_context(session: Session, activity: Activity, user: Viewer, **extra) -> dict:
-    author = session.get(User, activity.created_by_id) if activity.created_by_id else None
-    return {
-        "a": activity,
-        "start": PartialDate.of(activity.start_date, activity.start_precision),
-        "end": PartialDate.of(activity.end_date, activity.end_precision),
-        "type_fields": [
-            (fields.LABELS[name], fields.readable(name, _stored(activity, name)))
-            for name in fields.TYPE_FIELDS[ActivityType(activity.type)]
-        ],
-        "history": history.build(session, activity),
-        "author": author.name if author else None,
-        "can_edit": policy.can_edit(user, activity),
-        "can_delete": policy.can_delete(user, activity),
-        "actions": [a.value for a in workflow.available(user, activity)],
-        "comment": "",
-        **extra,
-    }
-
-
-def _stored(activity: Activity, name: str) -> Any:
-    value = getattr(activity, name)
-    if name in ("period_from", "period_to") and value is not None:
-        return PartialDate.of(value, "day")
-    return value
-
-
 @router.get("/activities/new")
 def new_activity(request: Request, session: SessionDep, user: MissionStaff):
     """A blank form; `?type=monitoring_visit` chooses the type at once."""
@@ -190,7 +162,7 @@ def activity_detail(request: Request, activity_id: int, session: SessionDep, use
     return render(
         request,
         "activities/detail.html",
-        _detail_context(session, activity, user, notice=notice),
+        detail.context(session, activity, user, notice=notice),
     )
 
 
@@ -261,7 +233,7 @@ def _detail_again(request, session, activity_id, user, message, status_code, **e
     """The detail page again, with why the action did not happen."""
     session.rollback()
     activity = _load(session, activity_id, user)
-    context = _detail_context(session, activity, user, action_error=message, **extra)
+    context = detail.context(session, activity, user, action_error=message, **extra)
     return render(request, "activities/detail.html", context, status_code=status_code)
 
 
