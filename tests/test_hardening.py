@@ -111,7 +111,7 @@ def test_the_tables_people_see_have_autoincrement_on_sqlite(backend, template_ur
     }
     assert declared == NEVER_REUSED
     if backend.name != "sqlite":
-        pytest.skip("PostgreSQL's sequences never hand an id out twice")
+        return  # PostgreSQL's sequences never hand an id out twice: nothing more to check
     engine = make_engine(template_url)
     with engine.connect() as conn:
         schema = dict(

@@ -22,7 +22,7 @@ from app.cli import app as cli
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
-from tests.conftest import migrate, seed_database
+from tests.conftest import Backend, migrate, seed_database
 from tests.support import meeting_body, page_client, sign_in
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres-roles.sql"
@@ -58,10 +58,11 @@ def url_as(admin_url: str, role: str, database: str) -> str:
 
 
 @pytest.fixture
-def roles(backend):
-    """The script run by the superuser, with names unique to this run; all dropped after."""
-    if backend.name != "postgres":
-        pytest.skip("roles are a PostgreSQL matter")
+def roles(tmp_path):
+    """The script run by the superuser, with names unique to this run; all dropped after.
+    Roles are a PostgreSQL matter: this needs the server (skips locally without it, fails
+    in CI), never SQLite."""
+    backend = Backend("postgres", tmp_path)
     suffix = uuid.uuid4().hex[:10]
     names = {
         "fieldlog_owner": f"fieldlog_owner_{suffix}",
