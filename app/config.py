@@ -80,6 +80,14 @@ class Settings(BaseSettings):
         description="Largest request body accepted (bytes); larger ones are refused with 413 "
         "before they are read in full. Keep it above the 20 MB an import file may have.",
     )
+    idempotency_days: int = Field(
+        default=30,
+        ge=7,
+        le=3650,
+        description="How long a create's Idempotency-Key is remembered (days): a resend "
+        "within it answers with the record already made. At least a week, for a device "
+        "that was offline that long.",
+    )
     forwarded_allow_ips: str = Field(
         default="",
         description="Comma-separated addresses or networks of the reverse proxies whose "

@@ -2,7 +2,7 @@
 
 from app.accounts.models import ApiToken, LoginFailure, User, UserSession
 from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitStat
-from app.activities.models import Activity, ActivityTheme
+from app.activities.models import Activity, ActivityTheme, IdempotencyKey
 from app.audit.models import AuditEntry
 from app.db import Base
 from app.missions.models import (
@@ -26,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Development",
+    "IdempotencyKey",
     "FocalPointAppointment",
     "Location",
     "Mission",

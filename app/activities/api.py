@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn
-from app.activities import policy, service, workflow
+from app.activities import idempotency, policy, service, workflow
 from app.activities.query import ActivityQuery
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
 from app.audit import service as audit
@@ -48,12 +48,42 @@ def list_activities(session: SessionDep, user: SignedIn, query: Annotated[Activi
 
 @router.post("", response_model=ActivityRead, status_code=201)
 def create_activity(
-    data: ActivityCreate, session: SessionDep, user: MissionStaff, response: Response
+    data: ActivityCreate,
+    session: SessionDep,
+    user: MissionStaff,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[
+        idempotency.Key | None,
+        Header(
+            alias=idempotency.HEADER,
+            description="A key your device makes for this create (a UUID): sent again, "
+            "it answers with the record already made instead of making another.",
+        ),
+    ] = None,
 ):
-    """Log a new activity for your own mission. It starts as a draft."""
-    activity = service.create(session, data=data, actor=user)
-    response.headers["Location"] = f"/api/v1/activities/{activity.id}"
-    return service.to_read(activity)
+    """Log a new activity for your own mission. It starts as a draft (201).
+
+    **Sending twice.** Send an `Idempotency-Key` header (1 to 100 letters, digits, `-`,
+    `_`, `.` or `:`; a UUID made on the device) and a retry is safe: the same key with
+    the same body answers 200 with the record already made (as it is now), the same
+    `Location` and `Idempotent-Replayed: true`, never a second record. The same key with
+    another body answers 422 at `["header", "Idempotency-Key"]`; a key whose record was
+    deleted since answers 409. Keys are yours alone and kept for
+    FIELDLOG_IDEMPOTENCY_DAYS (30 days by default, at least 7).
+    """
+    created = idempotency.create_once(
+        session,
+        data=data,
+        actor=user,
+        key=idempotency_key,
+        keep_days=request.app.state.settings.idempotency_days,
+    )
+    response.headers["Location"] = f"/api/v1/activities/{created.activity.id}"
+    if created.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return service.to_read(created.activity)
 
 
 @router.get("/{activity_id}", response_model=ActivityRead)

@@ -36,7 +36,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def blank() -> dict[str, Any]:
-    form: dict[str, Any] = {"version": ""}
+    """An empty form. Besides the fields: the version an edit was read at, and the key a new
+    record's form is saved with, so that sending it twice saves it once (idempotency.py)."""
+    form: dict[str, Any] = {"version": "", "idempotency_key": ""}
     for field in CHANGEABLE:
         form[field.name] = [] if field.is_list else False if field.widget == Widget.BOOL else ""
     return form

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -243,3 +244,25 @@ class Activity(Base):
         keep = [row for row in self.theme_rows if row.theme in wanted]
         have = {row.theme for row in keep}
         self.theme_rows = keep + [ActivityTheme(theme=t) for t in wanted if t not in have]
+
+
+class IdempotencyKey(Base):
+    """A create's key, chosen on the sender's device: a resend with the same key answers
+    with the record it made (app/activities/idempotency.py), never a second one.
+
+    `activity_id` becomes NULL when that record is deleted, so the key still answers, with
+    why there is no record, instead of making a new one.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the validated create body as canonical JSON: key order and spacing aside.
+    body_hash: Mapped[str] = mapped_column(String(64))
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

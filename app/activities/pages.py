@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn, Viewer
-from app.activities import detail, policy, query, service, workflow
+from app.activities import detail, idempotency, policy, query, service, workflow
 from app.activities import form as activity_form
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityUpdate
@@ -118,6 +118,7 @@ def new_activity(request: Request, session: SessionDep, user: MissionStaff):
     """A blank form; `?type=monitoring_visit` chooses the type at once."""
     chosen = request.query_params.get("type", "")
     form = activity_form.blank()
+    form["idempotency_key"] = idempotency.new_key()
     if chosen in ActivityType.values():
         form["type"] = chosen
     return _render_form(request, session, user, form=form)
@@ -125,8 +126,16 @@ def new_activity(request: Request, session: SessionDep, user: MissionStaff):
 
 @router.post("/activities/new")
 def create_activity(request: Request, session: SessionDep, user: MissionStaff, posted: FormDep):
-    """Save a new draft of the user's mission, or show the form again with every value kept."""
+    """Save a new draft of the user's mission, or show the form again with every value kept.
+
+    The form's key (kept across its re-renders) makes a double tap or a browser's retry
+    save one record and answer both with it."""
     form = activity_form.from_post(posted)
+    key = form["idempotency_key"] or None
+    if key is not None and not idempotency.is_valid(key):
+        form["idempotency_key"] = idempotency.new_key()
+        message = "This form's hidden key was damaged and is now replaced: check, then save again."
+        return _render_form(request, session, user, form=form, message=message, status_code=422)
     if activity_form.wants_refresh(posted, form):
         return _render_form(
             request, session, user, form=form, refreshed=activity_form.refresh_note(posted)
@@ -142,7 +151,31 @@ def create_activity(request: Request, session: SessionDep, user: MissionStaff, p
     if errors or model is None:
         return _render_form(request, session, user, form=form, errors=errors, status_code=422)
     try:
-        activity = service.create(session, data=model, actor=user)
+        created = idempotency.create_once(
+            session,
+            data=model,
+            actor=user,
+            key=key,
+            keep_days=request.app.state.settings.idempotency_days,
+        )
+    except idempotency.KeyReused as exc:
+        session.rollback()
+        # Saving again is then a choice made knowingly: a new key lets it make a record.
+        form["idempotency_key"] = idempotency.new_key()
+        message = (
+            f"This form was already saved, with other values, as activity {exc.activity_id}. "
+            "Your values are kept below: save again to log them as another activity, or open "
+            f"activity {exc.activity_id} to change it instead."
+        )
+        return _render_form(request, session, user, form=form, message=message, status_code=422)
+    except idempotency.RecordDeleted:
+        session.rollback()
+        form["idempotency_key"] = idempotency.new_key()
+        message = (
+            "The record saved from this form was deleted since. Your values are kept below: "
+            "save again to log them anew."
+        )
+        return _render_form(request, session, user, form=form, message=message, status_code=409)
     except ValidationFailed as exc:
         session.rollback()
         return _render_form(
@@ -151,7 +184,7 @@ def create_activity(request: Request, session: SessionDep, user: MissionStaff, p
     except Forbidden as exc:
         session.rollback()
         return _render_form(request, session, user, form=form, message=str(exc), status_code=403)
-    return RedirectResponse(f"/activities/{activity.id}?done=created", status_code=303)
+    return RedirectResponse(f"/activities/{created.activity.id}?done=created", status_code=303)
 
 
 @router.get("/activities/{activity_id}")
