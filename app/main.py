@@ -16,6 +16,7 @@ from app.accounts import policy as accounts_policy
 from app.accounts.deps import SESSION_COOKIE, Permission, Public, SignedIn
 from app.accounts.pages import router as accounts_pages
 from app.accounts.policy import Rule
+from app.activities import my_work
 from app.activities import policy as activities_policy
 from app.activities.api import router as activities_api
 from app.activities.pages import router as activities_pages
@@ -43,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Templates ask the policies by name, e.g. can("review", activity) (see app/web.py).
 web.answer_questions(accounts_policy.TEMPLATE_QUESTIONS | activities_policy.TEMPLATE_QUESTIONS)
+# The navigation's "My work (N)" (see templates/base.html).
+web.provide("my_work_count", my_work.open_count_for)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -134,7 +137,9 @@ def _operations_routes(app: FastAPI, settings: Settings) -> None:
 
     @app.get("/", include_in_schema=False)
     def home(user: SignedIn) -> RedirectResponse:
-        """Each person starts where their work is."""
+        """Each person starts where their work is: mission staff on their own work."""
+        if my_work.has_my_work(user):
+            return RedirectResponse("/my-work", status_code=303)
         if user.mission is not None:
             return RedirectResponse(f"/missions/{user.mission.code}", status_code=303)
         return RedirectResponse("/compare", status_code=303)

@@ -92,6 +92,19 @@ def can(context: Context, action: str, *about: Any) -> bool:
     return question(context.get("user"), *about)
 
 
+def provide(name: str, value_for: Callable[[Request], Any]) -> None:
+    """Let templates call `name()` for a value worked out from the request when the page
+    shows it (e.g. a count in the navigation). Like `answer_questions`, the composition
+    root hands the providers over, so this module stays free of the domain packages."""
+
+    @pass_context
+    def value(context: Context) -> Any:
+        request = context.get("request")
+        return None if request is None else value_for(request)
+
+    env.globals[name] = value
+
+
 env.globals.update(csrf_token=csrf_token, vocab=vocab, query=query, can=can)
 env.filters.update(shade=shade)
 env.filters.update(label=label, partial_date=partial_date, number=number)

@@ -520,7 +520,8 @@ def test_submit_return_resubmit_approve_through_the_pages(client_as, engine):
         fp.post(f"{url}/submit", data={"version": "4"}, follow_redirects=False).status_code == 303
     )
     response = hom.post(f"{url}/approve", data={"version": "5"}, follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == f"{url}?done=approved"
+    # nothing else waits for review: the head of mission goes back to their own work
+    assert response.status_code == 303 and response.headers["location"] == "/my-work?done=approved"
     activity = stored(engine, activity_id)
     assert activity.status == "approved" and activity.review_comment is None
 

@@ -177,6 +177,7 @@ CASES = [
     Case("POST", "/login", _all(401, anon=401), form={"email": "x@y.z", "password": "nope"}),
     Case("POST", "/logout", _all(303, anon=LOGIN), form={}),
     Case("GET", "/", _all(303, anon=LOGIN)),
+    Case("GET", "/my-work", {**_all(403, anon=LOGIN), "fp": 200, "hom": 200}),
     Case("GET", "/docs", _all(200, anon=LOGIN)),
     Case("GET", "/openapi.json", _all(200)),
     Case("GET", "/account", _all(200, anon=LOGIN)),

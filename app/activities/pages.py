@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn, Viewer
-from app.activities import detail, idempotency, policy, query, service, workflow
+from app.activities import detail, idempotency, my_work, policy, query, service, workflow
 from app.activities import form as activity_form
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityUpdate
@@ -53,6 +53,8 @@ NOTICES = {
     "returned": "Returned to the mission with your comment.",
     "deleted": "The activity was deleted.",
 }
+# After these a reviewer is taken to the next record waiting (see `_transition`).
+_REVIEWED = frozenset({"approved", "returned"})
 
 
 @router.get("/activities")
@@ -100,6 +102,20 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
             "notice": NOTICES.get(params.get("done", "")),
         },
         status_code=422 if errors else 200,
+    )
+
+
+@router.get("/my-work")
+def my_work_page(request: Request, session: SessionDep, user: MissionStaff):
+    """Where mission staff land: their drafts, returned and submitted records, what waits
+    for their review, and what happened to their records since they last signed in."""
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    if notice and request.query_params.get("done") in _REVIEWED:
+        notice = f"{notice} Nothing else is waiting for review."
+    return render(
+        request,
+        "activities/my_work.html",
+        {"work": my_work.summary(session, user), "notice": notice},
     )
 
 
@@ -191,7 +207,11 @@ def create_activity(request: Request, session: SessionDep, user: MissionStaff, p
 def activity_detail(request: Request, activity_id: int, session: SessionDep, user: SignedIn):
     """One activity: every field, what the user may do with it now, and its history."""
     activity = _load(session, activity_id, user)
-    notice = NOTICES.get(request.query_params.get("done", ""))
+    done = request.query_params.get("done", "")
+    notice = NOTICES.get(done)
+    waiting = query.small_int(request.query_params.get("waiting"), 0, 1, INT32_MAX)
+    if notice and done in _REVIEWED and waiting:
+        notice = f"{notice} {waiting:,} more waiting for review."
     return render(
         request,
         "activities/detail.html",
@@ -310,6 +330,13 @@ def _transition(request, session, user, activity_id: int, action, posted: FormDa
     except Forbidden as exc:
         return _detail_again(request, session, activity_id, user, str(exc), 403, comment=comment)
     done = {"submit": "submitted", "approve": "approved", "return": "returned"}[action.value]
+    if done in _REVIEWED:  # on to the next record waiting for this reviewer
+        next_id, waiting = my_work.next_to_review(session, user)
+        if next_id is None:
+            return RedirectResponse(f"/my-work?done={done}", status_code=303)
+        return RedirectResponse(
+            f"/activities/{next_id}?done={done}&waiting={waiting}", status_code=303
+        )
     return RedirectResponse(f"/activities/{activity_id}?done={done}", status_code=303)
 
 
