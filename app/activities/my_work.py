@@ -129,7 +129,7 @@ def open_count_for(request: Request) -> int | None:
     a failure of its own.
     """
     user = getattr(request.state, "user", None)
-    if not has_my_work(user):
+    if user is None or not has_my_work(user):
         return None
     try:
         with unit_of_work(request.app.state.engine, write=False) as session:
@@ -225,7 +225,7 @@ def since_last_sign_in(session: Session, user: Actor) -> list[Outcome]:
     ).all()
     outcomes: dict[int, Outcome] = {}
     for activity_id, text, title in rows:
-        if activity_id in outcomes:  # an earlier outcome of a record told already
+        if activity_id is None or activity_id in outcomes:  # told already (or not a record)
             continue
         action, _, comment = (text or "").partition(": ")
         outcomes[activity_id] = Outcome(activity_id, title, action, comment or None)
