@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -54,7 +55,46 @@ def Text(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802 (reads l
     return Annotated[str, TextRules(max_length, min_length=min_length)]
 
 
-Count = Annotated[int, Field(ge=0, le=INT32_MAX, strict=False)]
+def _int_refusal(value: object) -> str:
+    """Why a JSON value is not a whole number, in words that say what to send instead."""
+    wanted = "give a whole number (an integer) such as 12"
+    if isinstance(value, bool):
+        return f"{wanted}, not true or false"
+    if isinstance(value, str):
+        return f'{wanted}, not text such as "12"'
+    if isinstance(value, float):
+        return f"{wanted}, without a decimal point"
+    return wanted
+
+
+def _strictly(expected: str, refusal) -> WrapValidator:
+    """Refuse a value of the wrong JSON type (pydantic's strict mode) with `refusal(value)`
+    as the message; range errors keep their own wording."""
+
+    def check(value, handler):
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            if exc.errors()[0]["type"] != expected:
+                raise
+            raise PydanticCustomError(expected, "{text}", {"text": refusal(value)}) from None
+
+    return WrapValidator(check)
+
+
+# Integers and booleans in request bodies are JSON's own: `true`, `"5"`, `5.0` or `"yes"` are
+# refused, never read as 1, 5 or true. (The form and the importer turn typed text into
+# numbers and booleans themselves, before validating; query strings stay text to parse.)
+StrictBool = Annotated[
+    bool, Strict(), _strictly("bool_type", lambda _: "give true or false (JSON booleans)")
+]
+Count = Annotated[int, Strict(), Field(ge=0, le=INT32_MAX), _strictly("int_type", _int_refusal)]
+Version = Annotated[
+    int,
+    Strict(),
+    Field(ge=1, le=INT32_MAX, description="The version you last read."),
+    _strictly("int_type", _int_refusal),
+]
 Code = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_no_nul)]
 
 

@@ -14,7 +14,7 @@ from app.activities.query import ActivityQuery
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
 from app.audit import service as audit
 from app.deps import SessionDep
-from app.schemas_common import INT32_MAX, InputModel, TextRules
+from app.schemas_common import INT32_MAX, InputModel, TextRules, Version
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
 
@@ -31,7 +31,7 @@ class HistoryEntry(BaseModel):
 
 
 class TransitionBody(InputModel):
-    version: int = Field(ge=1, le=INT32_MAX, description="The version you read.")
+    version: Version
     comment: Annotated[str, TextRules(2_000)] | None = Field(
         default=None, description="Why it is returned (required to return)."
     )

@@ -16,13 +16,14 @@ from pydantic.fields import FieldInfo
 from app.activities.fields import ALL_TYPE_FIELDS, CHANGEABLE, ENTERED, FIELDS, FieldDef, Widget
 from app.partial_dates import PartialDate
 from app.schemas_common import (
-    INT32_MAX,
     Code,
     Count,
     InputModel,
     OutputModel,
     PartialDateField,
+    StrictBool,
     Text,
+    Version,
 )
 from app.vocab import (
     ActivityType,
@@ -50,7 +51,7 @@ def _request_type(field: FieldDef) -> Any:
         case Widget.NUMBER:
             return Count
         case Widget.BOOL:
-            return bool
+            return StrictBool
         case Widget.SELECT:
             return field.vocab
         case Widget.MULTI:
@@ -109,7 +110,7 @@ _ActivityUpdateFields = create_model(
 class ActivityUpdate(_ActivityUpdateFields):
     """PATCH body: only the fields sent change; `version` must match the stored one."""
 
-    version: int = Field(ge=1, le=INT32_MAX, description="The version you last read.")
+    version: Version
 
     @field_validator(*_NOT_NULL, mode="after")
     @classmethod
