@@ -10,6 +10,7 @@ accepts a 422 for that operation; the 422 itself is still documented and checked
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
@@ -104,6 +105,32 @@ def app_under_test(app, backend):
 @schema.parametrize()
 def test_every_answer_matches_the_openapi_description(case, role, app_under_test, tokens):
     case.call_and_validate(headers={"Authorization": f"Bearer {tokens[role]}"})
+
+
+class _AsRole(schema.as_state_machine()):  # type: ignore[misc]
+    """Sequences of calls, each answer's ids feeding the next call (links inferred from the
+    schemas: a list's or a record's `id` is an `activity_id`), so that `use_after_free` and
+    `ensure_resource_availability` see records created, changed and deleted."""
+
+    token = ""
+
+    def get_call_kwargs(self, case):
+        return {"headers": {"Authorization": f"Bearer {self.token}"}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_sequences_of_calls_keep_to_the_description(role, app_under_test, tokens):
+    workflow = type("Workflow", (_AsRole,), {"token": tokens[role]})
+    workflow.run(
+        settings=hypothesis.settings(
+            max_examples=10,
+            stateful_step_count=12,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
+    )
 
 
 # --- the findings one by one, each in a few requests ------------------------------------------
