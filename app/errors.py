@@ -8,14 +8,18 @@ every 4xx the same way: ``{"detail": [{"loc": [...], "msg": "...", "type": "..."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 
 @dataclass
@@ -52,6 +56,54 @@ class NotAuthenticated(Exception):
 
 class Forbidden(Exception):
     """Signed in, but this role or mission may not do this."""
+
+
+# --- how an error answer looks, for the OpenAPI description ---------------------------------
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(
+        description='Where: e.g. ["body", "participants_women"], ["query", "from"]; [] for the '
+        "request as a whole."
+    )
+    msg: str = Field(description="What is wrong, in words for a person.")
+    type: str = Field(description="A machine-readable kind, e.g. value_error, not_found.")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer of the API: one item per problem."""
+
+    detail: list[ErrorItem]
+
+
+ERROR_ANSWERS: dict[int, str] = {
+    400: "The address holds a NUL character, or an upload is malformed.",
+    401: "No valid token: send `Authorization: Bearer <token>` with a token that has not "
+    "expired or been revoked.",
+    403: "Your role or mission may not do this.",
+    404: "No such record, or one you may not see.",
+    409: "The record changed meanwhile (a stale `version`), or the change clashes with its "
+    "state (a wrong workflow step, a duplicate).",
+    413: "The request body is larger than the server accepts.",
+    422: "The input breaks a rule; each item names the field and says why.",
+}
+
+
+def error_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers an operation can give, for a route's or router's `responses=`:
+    each with the shared body (ErrorBody), and 401 with its WWW-Authenticate header."""
+    answers: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        answer: dict[str, Any] = {"model": ErrorBody, "description": ERROR_ANSWERS[status]}
+        if status == 401:
+            answer["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "How to authenticate: `Bearer`.",
+                    "schema": {"type": "string"},
+                }
+            }
+        answers[status] = answer
+    return answers
 
 
 def _detail(msg: str, type_: str) -> dict:
@@ -140,8 +192,22 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         msg = str(exc.detail)
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 404 and msg == "Not Found":
             msg = "There is no page at this address."
-        return _answer(
-            request, exc.status_code, msg, "http_error", headers=getattr(exc, "headers", None)
-        )
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            msg = f"This address answers {', '.join(allowed)} only."
+        return _answer(request, exc.status_code, msg, "http_error", headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this address. The router's own 405 names only
+    the methods of the first route whose path matches (GET of GET/PATCH/DELETE)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and compile_path(route.path)[0].fullmatch(request.url.path):
+            methods.update(route.methods)
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return sorted(methods, key=lambda m: (order.index(m) if m in order else len(order), m))

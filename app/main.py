@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from sqlalchemy import Engine, text
 
 import app.models  # noqa: F401  (the whole schema, for relationships across domains)
@@ -24,7 +26,7 @@ from app.config import Settings, get_settings
 from app.dashboards.api import router as dashboards_api
 from app.dashboards.pages import router as dashboards_pages
 from app.db import make_engine
-from app.errors import install_error_handlers
+from app.errors import error_answers, install_error_handlers
 from app.exchange.api import router as exchange_api
 from app.exchange.pages import router as exchange_pages
 from app.missions.api import router as missions_api
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(exchange_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     _operations_routes(app, settings)
+    _describe_authentication(app)
     # Added last = outermost: headers go on every answer, CSRF failures included; a body
     # is refused for its size, or for coming from nobody, before CSRF reads a form.
     app.add_middleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.cookie_secure)
@@ -109,6 +112,36 @@ def _open_to_all(app: FastAPI) -> set[tuple[str, str]]:
     }
 
 
+def _describe_authentication(app: FastAPI) -> None:
+    """The OpenAPI description says which operations need a Bearer token: all but the
+    open ones (`_open_to_all`); the tokens are read by app.accounts.deps."""
+    describe = app.openapi
+    open_routes = _open_to_all(app)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = describe()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "token": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A personal access token from your account page (/account).",
+            }
+        }
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                if (method.upper(), path) not in open_routes:
+                    operation["security"] = [{"token": []}]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "database unreachable"]
+
+
 def _refuse_unsafe_production(settings: Settings, engine: Engine) -> None:
     """In production, demo users with their published password must not exist."""
     if settings.environment != "production":
@@ -125,7 +158,15 @@ def _refuse_unsafe_production(settings: Settings, engine: Engine) -> None:
 
 
 def _operations_routes(app: FastAPI, settings: Settings) -> None:
-    @app.get("/healthz", tags=["operations"])
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        response_model=Health,
+        responses={
+            503: {"model": Health, "description": "The database does not answer."},
+            **error_answers(400),
+        },
+    )
     def healthz(user: Public) -> JSONResponse:
         """200 when the database answers, 503 when it does not."""
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from annotated_types import GroupedMetadata
@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -22,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
 from app.partial_dates import PartialDate
@@ -35,6 +37,10 @@ def _no_nul(text: str) -> str:
     return text
 
 
+# How the schema says "no NUL character" (the validator gives the message).
+NO_NUL_SCHEMA: JsonDict = {"pattern": r"^[^\x00]*$"}
+
+
 @dataclass(frozen=True)
 class TextRules(GroupedMetadata):
     """The shared text rules: a length and no NUL bytes. Written `Annotated[str,
@@ -44,7 +50,9 @@ class TextRules(GroupedMetadata):
     min_length: int = 0
 
     def __iter__(self) -> Iterator[object]:
-        yield Field(min_length=self.min_length, max_length=self.max_length)
+        yield Field(
+            min_length=self.min_length, max_length=self.max_length, json_schema_extra=NO_NUL_SCHEMA
+        )
         yield AfterValidator(_no_nul)
 
 
@@ -54,8 +62,65 @@ def Text(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802 (reads l
     return Annotated[str, TextRules(max_length, min_length=min_length)]
 
 
-Count = Annotated[int, Field(ge=0, le=INT32_MAX, strict=False)]
-Code = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_no_nul)]
+def _int_refusal(value: object) -> str:
+    """Why a JSON value is not a whole number, in words that say what to send instead."""
+    wanted = "give a whole number (an integer) such as 12"
+    if isinstance(value, bool):
+        return f"{wanted}, not true or false"
+    if isinstance(value, str):
+        return f'{wanted}, not text such as "12"'
+    if isinstance(value, float):
+        return f"{wanted}, without a fraction"
+    return wanted
+
+
+def _strictly(expected: str, refusal) -> WrapValidator:
+    """Refuse a value of the wrong JSON type (pydantic's strict mode) with `refusal(value)`
+    as the message; range errors keep their own wording."""
+
+    def check(value, handler):
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            if exc.errors()[0]["type"] != expected:
+                raise
+            raise PydanticCustomError(expected, "{text}", {"text": refusal(value)}) from None
+
+    return WrapValidator(check)
+
+
+# Integers and booleans in request bodies are JSON's own: `true`, `"5"`, `5.5` or `"yes"` are
+# refused, never read as 1, 5 or true. (The form and the importer turn typed text into
+# numbers and booleans themselves, before validating; query strings stay text to parse.)
+StrictBool = Annotated[
+    bool, Strict(), _strictly("bool_type", lambda _: "give true or false (JSON booleans)")
+]
+# 5.0 is the number 5 in JSON, as JSON Schema counts it: taken as 5 (5.5 is refused).
+_WHOLE_FLOAT = BeforeValidator(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)
+Count = Annotated[
+    int, Strict(), Field(ge=0, le=INT32_MAX), _strictly("int_type", _int_refusal), _WHOLE_FLOAT
+]
+Version = Annotated[
+    int,
+    Strict(),
+    Field(ge=1, le=INT32_MAX, description="The version you last read."),
+    _strictly("int_type", _int_refusal),
+    _WHOLE_FLOAT,
+]
+Code = Annotated[
+    str,
+    Field(min_length=1, max_length=80, json_schema_extra=NO_NUL_SCHEMA),
+    AfterValidator(_no_nul),
+]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# A moment in a response: stored as naive UTC, given with its offset ("2026-11-30T01:00:00Z"),
+# so a client never has to guess the time zone.
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 def _parse_partial(value):
@@ -66,18 +131,25 @@ def _parse_partial(value):
     return PartialDate.parse(value)
 
 
+# The four forms, years 1990–2100 (PartialDate.parse); a day that does not exist, such as
+# 2015-02-30, is refused with a message the pattern cannot give.
+_DATE = (
+    r"(199[0-9]|20[0-9]{2}|2100)"
+    r"(-Q[1-4]|-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?"
+)
+_DATE_SCHEMA = {
+    "type": "string",
+    "description": "A date with its precision: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD.",
+    "examples": ["2015-11"],
+}
+
 PartialDateField = Annotated[
     PartialDate,
     BeforeValidator(_parse_partial),
     PlainSerializer(lambda p: p.iso(), return_type=str, when_used="json"),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^\d{4}(-Q[1-4]|-\d{2}(-\d{2})?)?$",
-            "description": "A date with its precision: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD.",
-            "examples": ["2015-11"],
-        }
-    ),
+    # given as written (surrounding spaces are ignored), answered in the canonical form
+    WithJsonSchema({**_DATE_SCHEMA, "pattern": rf"^\s*{_DATE}\s*$"}, mode="validation"),
+    WithJsonSchema({**_DATE_SCHEMA, "pattern": rf"^{_DATE}$"}, mode="serialization"),
 ]
 
 
@@ -117,12 +189,30 @@ def one_of(choices) -> WrapValidator:
 NoNul = AfterValidator(_no_nul)
 
 
+_KEPT_OUTSIDE = ("title", "description", "default", "examples", "deprecated")
+
+
+def _or_blank(schema: dict[str, Any]) -> None:
+    """A query parameter's schema, widened to what QueryModel reads: its value, or a blank."""
+    value = {key: schema.pop(key) for key in list(schema) if key not in _KEPT_OUTSIDE}
+    schema["anyOf"] = [value, {"type": "string", "pattern": r"^\s*$"}]
+
+
 class QueryModel(BaseModel):
     """Query-string parameters, read the same way by the pages and the JSON API.
 
     Values arrive as typed: surrounding spaces are ignored and a blank field means
     "not given" (a GET form sends every field, filled or not). Unknown parameters are
     ignored, so pages may carry their own (`page`, `done`) alongside."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Say so in each parameter's schema: a blank value is accepted, as not given."""
+        super().__pydantic_init_subclass__(**kwargs)
+        for info in cls.model_fields.values():
+            if info.json_schema_extra is None:
+                info.json_schema_extra = _or_blank
+        cls.model_rebuild(force=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -148,7 +238,15 @@ def _query_date(value):
     return value.upper()
 
 
-QueryDate = Annotated[PartialDateField, BeforeValidator(_query_date)]
+QueryDate = Annotated[
+    PartialDateField,
+    BeforeValidator(_query_date),
+    # blank means "not given"; "2015-q4" means 2015-Q4
+    WithJsonSchema(
+        {**_DATE_SCHEMA, "pattern": rf"^\s*({_DATE.replace('Q', '[Qq]')})?\s*$"},
+        mode="validation",
+    ),
+]
 
 
 class PeriodQuery(QueryModel):

@@ -384,3 +384,122 @@ def test_an_import_leaves_the_garbage_collector_on(engine):
     finally:
         session.rollback()
         session.close()
+
+
+# --- the formula rule (README, "Import, export and reports") --------------------------------
+
+# A cell that a spreadsheet would run as a formula, for each character that starts one.
+FORMULAS = {
+    "=": '=HYPERLINK("http://evil.example","click")',
+    "+": "+SUM(A1:A3)",
+    "-": "-2+3+cmd|' /C calc'!A0",
+    "@": "@SUM(A1:A3)",
+}
+# Text that starts with the same character and is only text, in the field's own words.
+ORDINARY = {
+    "=": "'=the same as last month",  # the exports' guard: the apostrophe is dropped
+    "+": "+389 70 123 456",  # a telephone number
+    "-": "- observed 40 people at the fence",  # a dash starting a line
+    "@": "@ the Tabanovce crossing",
+}
+
+
+def _xlsx_text_cells(rows) -> bytes:
+    """An XLSX whose cells are all text (openpyxl would make "=…" a formula cell)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Activities"
+    sheet.append(cols.IMPORT_NAMES)
+    for row in rows:
+        sheet.append([row.get(name) for name in cols.IMPORT_NAMES])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+SPREADSHEETS = {"csv": (_csv, "a.csv"), "xlsx": (_xlsx_text_cells, "a.xlsx")}
+
+
+def test_a_cell_starting_a_formula_is_refused_for_each_character_in_csv_and_xlsx(
+    client_as, session
+):
+    client = client_as("fp.mkd")
+    before = _count(session)
+
+    def check(kind, column, text):
+        rows = _rows(3)
+        rows[1][column] = text
+        build, name = SPREADSHEETS[kind]
+        response = _post(client, build(rows), name)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["detail"]
+        assert (error["row"], error["column"], error["value"]) == (3, column, text)
+        assert "formula" in error["msg"]
+
+    from tests.support import run_cases
+
+    run_cases(
+        (
+            (f"{kind} {column} {char}", kind, column, text)
+            for kind in SPREADSHEETS
+            for char, text in FORMULAS.items()
+            for column in ("title", "participants_total" if char != "@" else "summary")
+        ),
+        check,
+    )
+    assert _count(session) == before
+
+
+def test_text_starting_with_those_characters_is_imported_as_typed(client_as, session):
+    client = client_as("fp.mkd")
+    for kind, (build, name) in SPREADSHEETS.items():
+        rows = _rows(4, prefix=f"ordinary-{kind}")
+        for row, (char, text) in zip(rows, ORDINARY.items(), strict=True):
+            row["summary"] = text
+            row["title"] = f"{char} {row['title']}" if char != "=" else row["title"]
+        response = _post(client, build(rows), name)
+        assert response.status_code == 200, response.text
+        session.rollback()
+        stored = dict(
+            session.execute(
+                select(Activity.external_id, Activity.summary).where(
+                    Activity.external_id.like(f"ordinary-{kind}-%")
+                )
+            ).all()
+        )
+        assert sorted(stored.values()) == sorted(
+            text.removeprefix("'") for text in ORDINARY.values()
+        )
+
+
+def test_signed_numbers_in_number_columns_are_numbers(client_as):
+    client = client_as("fp.mkd")
+    for kind, (build, name) in SPREADSHEETS.items():
+        rows = _rows(2, prefix=f"signed-{kind}")
+        rows[0]["participants_total"] = "-1"
+        rows[0]["participants_women"] = ""
+        refused = _post(client, build(rows), name)
+        [error] = refused.json()["detail"]
+        assert (error["column"], error["value"]) == ("participants_total", "-1")
+        assert "greater than or equal to 0" in error["msg"]
+        rows[0]["participants_total"] = "+25"
+        taken = _post(client, build(rows), name)
+        assert taken.status_code == 200, taken.text
+        created = client.get(
+            "/api/v1/activities", params={"q": rows[0]["title"], "limit": 1}
+        ).json()["items"]
+        assert created and created[0]["participants_total"] == 25
+
+
+def test_the_formula_rule_cell_by_cell():
+    from app.exchange.importer import is_formula
+
+    formulas = ["=", "=1+1", "= SUM(A1)", "+A1", "+SUM(A1)", "-A1*2", "-2+3", "@SUM(A1)", "@unhcr"]
+    text = ["", "observed", "-", "+", "@", "- observed", "+ two", "@ the crossing"]
+    numbers = ["-1", "+5", "+389 70 123 456", "+389 (0)2 3123-456", "-1.5", "-1,000"]
+    assert [t for t in formulas if not is_formula(t)] == []
+    assert [t for t in text + numbers if is_formula(t)] == []

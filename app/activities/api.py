@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -14,15 +13,24 @@ from app.activities.query import ActivityQuery
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
 from app.audit import service as audit
 from app.deps import SessionDep
-from app.schemas_common import INT32_MAX, InputModel, TextRules
+from app.errors import error_answers
+from app.schemas_common import INT32_MAX, InputModel, TextRules, UtcDateTime, Version
 
-router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
+# Every route: a NUL in the address (400), no valid token (401), a bad parameter (422).
+router = APIRouter(
+    prefix="/api/v1/activities", tags=["activities"], responses=error_answers(400, 401, 422)
+)
+# What a route reading one record adds, and one changing it: the record is not there or
+# not yours to see (404); your role may not (403); the version is stale or the workflow
+# step wrong (409); the body is too large (413).
+ONE_RECORD = error_answers(404)
+CHANGE = error_answers(403, 404, 409, 413)
 
 ActivityId = Annotated[int, Path(ge=1, le=INT32_MAX, description="The activity's id.")]
 
 
 class HistoryEntry(BaseModel):
-    at: datetime
+    at: UtcDateTime
     action: str
     user_id: int | None
     before: dict[str, Any] | None
@@ -31,7 +39,7 @@ class HistoryEntry(BaseModel):
 
 
 class TransitionBody(InputModel):
-    version: int = Field(ge=1, le=INT32_MAX, description="The version you read.")
+    version: Version
     comment: Annotated[str, TextRules(2_000)] | None = Field(
         default=None, description="Why it is returned (required to return)."
     )
@@ -46,7 +54,22 @@ def list_activities(session: SessionDep, user: SignedIn, query: Annotated[Activi
     )
 
 
-@router.post("", response_model=ActivityRead, status_code=201)
+@router.post(
+    "",
+    response_model=ActivityRead,
+    status_code=201,
+    responses={
+        201: {
+            "headers": {
+                "Location": {
+                    "description": "The new record's address.",
+                    "schema": {"type": "string"},
+                }
+            }
+        },
+        **error_answers(403, 413),
+    },
+)
 def create_activity(
     data: ActivityCreate,
     session: SessionDep,
@@ -86,12 +109,12 @@ def create_activity(
     return service.to_read(created.activity)
 
 
-@router.get("/{activity_id}", response_model=ActivityRead)
+@router.get("/{activity_id}", response_model=ActivityRead, responses=ONE_RECORD)
 def read_activity(activity_id: ActivityId, session: SessionDep, user: SignedIn):
     return service.to_read(service.get_or_raise(session, activity_id, actor=user))
 
 
-@router.patch("/{activity_id}", response_model=ActivityRead)
+@router.patch("/{activity_id}", response_model=ActivityRead, responses=CHANGE)
 def update_activity(
     activity_id: ActivityId, patch: ActivityUpdate, session: SessionDep, user: MissionStaff
 ):
@@ -100,7 +123,7 @@ def update_activity(
     return service.to_read(service.update(session, activity=activity, patch=patch, actor=user))
 
 
-@router.delete("/{activity_id}", status_code=204)
+@router.delete("/{activity_id}", status_code=204, responses=error_answers(403, 404, 409))
 def delete_activity(
     activity_id: ActivityId,
     session: SessionDep,
@@ -126,7 +149,7 @@ def _transition(session, user, activity_id: ActivityId, action, body: Transition
     return service.to_read(activity)
 
 
-@router.post("/{activity_id}/submit", response_model=ActivityRead)
+@router.post("/{activity_id}/submit", response_model=ActivityRead, responses=CHANGE)
 def submit_activity(
     activity_id: ActivityId, body: TransitionBody, session: SessionDep, user: MissionStaff
 ):
@@ -134,7 +157,7 @@ def submit_activity(
     return _transition(session, user, activity_id, workflow.Action.SUBMIT, body)
 
 
-@router.post("/{activity_id}/approve", response_model=ActivityRead)
+@router.post("/{activity_id}/approve", response_model=ActivityRead, responses=CHANGE)
 def approve_activity(
     activity_id: ActivityId, body: TransitionBody, session: SessionDep, user: Reviewer
 ):
@@ -142,7 +165,7 @@ def approve_activity(
     return _transition(session, user, activity_id, workflow.Action.APPROVE, body)
 
 
-@router.post("/{activity_id}/return", response_model=ActivityRead)
+@router.post("/{activity_id}/return", response_model=ActivityRead, responses=CHANGE)
 def return_activity(
     activity_id: ActivityId, body: TransitionBody, session: SessionDep, user: Reviewer
 ):
@@ -150,7 +173,7 @@ def return_activity(
     return _transition(session, user, activity_id, workflow.Action.RETURN, body)
 
 
-@router.get("/{activity_id}/history", response_model=list[HistoryEntry])
+@router.get("/{activity_id}/history", response_model=list[HistoryEntry], responses=ONE_RECORD)
 def activity_history(activity_id: ActivityId, session: SessionDep, user: SignedIn):
     """Every change to the record, oldest first."""
     service.get_or_raise(session, activity_id, actor=user)

@@ -6,7 +6,6 @@ database or several fields at once live in `service.validate`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +15,15 @@ from pydantic.fields import FieldInfo
 from app.activities.fields import ALL_TYPE_FIELDS, CHANGEABLE, ENTERED, FIELDS, FieldDef, Widget
 from app.partial_dates import PartialDate
 from app.schemas_common import (
-    INT32_MAX,
     Code,
     Count,
     InputModel,
     OutputModel,
     PartialDateField,
+    StrictBool,
     Text,
+    UtcDateTime,
+    Version,
 )
 from app.vocab import (
     ActivityType,
@@ -50,7 +51,7 @@ def _request_type(field: FieldDef) -> Any:
         case Widget.NUMBER:
             return Count
         case Widget.BOOL:
-            return bool
+            return StrictBool
         case Widget.SELECT:
             return field.vocab
         case Widget.MULTI:
@@ -64,12 +65,25 @@ def _request_type(field: FieldDef) -> Any:
     raise AssertionError(f"no request type for the widget {field.widget!r}")
 
 
+def _not_null(schema: dict[str, Any]) -> None:
+    """A PATCH field that may be left out but not sent as null: its schema without null."""
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    schema.pop("default", None)
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
 def _request_field(field: FieldDef, *, patch: bool = False) -> tuple[Any, FieldInfo]:
     """The field in a create body, or (`patch`) in a PATCH body, where it may be left out."""
     value_type = _request_type(field)
     limits: dict[str, Any] = {"max_length": field.max_items} if field.is_list else {}
     if field.description:
         limits["description"] = field.description
+    if patch and (field.required or not field.nullable):
+        # left out it stays as it is; null is refused by ActivityUpdate._not_null
+        return value_type | None, Field(default=None, json_schema_extra=_not_null, **limits)
     if patch or field.blank is None and not field.required:
         return value_type | None, Field(default=None, **limits)
     if field.required:
@@ -109,7 +123,7 @@ _ActivityUpdateFields = create_model(
 class ActivityUpdate(_ActivityUpdateFields):
     """PATCH body: only the fields sent change; `version` must match the stored one."""
 
-    version: int = Field(ge=1, le=INT32_MAX, description="The version you last read.")
+    version: Version
 
     @field_validator(*_NOT_NULL, mode="after")
     @classmethod
@@ -164,8 +178,8 @@ class _ActivityReadCommon(OutputModel):
     status: Status
     review_comment: str | None
     provenance: Provenance
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
     version: int
 
 

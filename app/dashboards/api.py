@@ -11,13 +11,17 @@ from app.dashboards import service
 from app.dashboards.query import CompareQuery
 from app.dashboards.schemas import Comparison, MissionDashboard, MissionSummary
 from app.deps import SessionDep
+from app.errors import error_answers
 from app.missions import service as missions
 from app.schemas_common import PeriodQuery
 
-router = APIRouter(prefix="/api/v1", tags=["dashboards"])
+# Every route: a NUL in the address (400), no valid token (401), a bad parameter (422), e.g.
+# a period that ends before it starts.
+router = APIRouter(prefix="/api/v1", tags=["dashboards"], responses=error_answers(400, 401, 422))
+BY_MISSION = error_answers(404)  # no mission with this code
 
 
-@router.get("/missions/{code}/summary", response_model=MissionSummary)
+@router.get("/missions/{code}/summary", response_model=MissionSummary, responses=BY_MISSION)
 def mission_summary(
     code: str, session: SessionDep, user: SignedIn, period: Annotated[PeriodQuery, Query()]
 ):
@@ -31,7 +35,7 @@ def mission_summary(
     )
 
 
-@router.get("/missions/{code}/dashboard", response_model=MissionDashboard)
+@router.get("/missions/{code}/dashboard", response_model=MissionDashboard, responses=BY_MISSION)
 def mission_dashboard(
     code: str, session: SessionDep, user: SignedIn, period: Annotated[PeriodQuery, Query()]
 ):

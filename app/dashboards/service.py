@@ -243,13 +243,17 @@ def _months_between(first: date, last: date) -> list[str]:
     return months
 
 
-def _data_bounds(session: Session, period: Period, *, mission_id: int | None) -> Period:
-    """The period, with open ends closed at the first and last month that has activities."""
+def _data_bounds(session: Session, period: Period, *, user, mission_id: int | None) -> Period:
+    """The period, with open ends closed at the first and last month that has activities
+    `user` may see: another mission's drafts neither stretch nor reveal the axis."""
     if period.start and period.end:
         return period
     t = ActivityStat.__table__
     query = select(func.min(t.c.period), func.max(t.c.period)).where(
-        t.c.grain == "month", t.c.level == "all", t.c.theme == ""
+        t.c.grain == "month",
+        t.c.level == "all",
+        t.c.theme == "",
+        policy.visible_stat(user, t, "n") > 0,
     )
     if mission_id is not None:
         query = query.where(t.c.mission_id == mission_id)
@@ -271,7 +275,7 @@ def monthly_series(
     dimension: str | None = None,
 ) -> Series:
     """Activities per month, one series per mission (`by="mission"`) or per type."""
-    bounds = _data_bounds(session, period, mission_id=mission_id)
+    bounds = _data_bounds(session, period, user=user, mission_id=mission_id)
     if bounds.start is None or bounds.end is None:
         return Series(months=[], series={})
     months = _months_between(bounds.start, bounds.end)
@@ -345,10 +349,14 @@ def _raw_monthly(session, segment, *, user, by, mission_id, theme, dimension):
 
 
 def visits_heatmap(session: Session, *, mission: Mission, period: Period, user) -> Heatmap:
-    """Monitoring visits per location per week: weeks starting within the period."""
+    """Monitoring visits per location per week: weeks starting within the period, between
+    the first and the last week with a visit `user` may see."""
     v = VisitStat.__table__
+    visible = policy.visible_stat(user, v, "n", lead_column="mission_id")
     first, last = session.execute(
-        select(func.min(v.c.week), func.max(v.c.week)).where(v.c.mission_id == mission.id)
+        select(func.min(v.c.week), func.max(v.c.week)).where(
+            v.c.mission_id == mission.id, visible > 0
+        )
     ).one()
     if first is None:
         return Heatmap(weeks=[], locations=[], counts=[])
@@ -362,7 +370,7 @@ def visits_heatmap(session: Session, *, mission: Mission, period: Period, user) 
         select(
             v.c.week,
             v.c.location_id,
-            func.sum(policy.visible_stat(user, v, "n", lead_column="mission_id")),
+            func.sum(visible),
         )
         .where(v.c.mission_id == mission.id, v.c.week >= start, v.c.week <= end)
         .group_by(v.c.week, v.c.location_id)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +42,10 @@ from app.models_common import utcnow
 from app.vocab import Provenance, Status
 
 ANALYZE_AFTER = 1_000  # rows; a smaller import leaves the planner's picture about right
-NEUTRALISED = ("'=", "'+", "'-", "'@")
+FORMULA_STARTS = ("=", "+", "-", "@")
+NEUTRALISED = tuple("'" + start for start in FORMULA_STARTS)  # how the exports guard them
+# "+389 70 123 456", "-1": a sign, then digits, spaces and ( ) . , / - only.
+_SIGNED_NUMBER = re.compile(r"[+-][\d\s().,/-]*\d[\d\s().,/-]*")
 
 
 class NotYourMission(FileRefused):
@@ -114,6 +118,24 @@ class _Bad(ValueError):
     pass
 
 
+def is_formula(text: str) -> bool:
+    """Whether a text cell would run as a formula in a spreadsheet, by the import's rule
+    (README, "Import, export and reports"): it starts with `=`; or with `+`, `-` or `@`
+    directly followed by something, unless it is a signed number ("-1", "+389 70 123 456").
+    A dash or an at sign alone or followed by a space is text ("- observed 40 people")."""
+    first = text[:1]
+    if first == "=":
+        return True
+    if first not in FORMULA_STARTS or len(text) == 1 or text[1] == " ":
+        return False
+    return not (first != "@" and _SIGNED_NUMBER.fullmatch(text))
+
+
+def _guarded(value) -> bool:
+    """A cell written with the exports' guard ('=…): text as typed, never a formula."""
+    return value.__class__ is str and value.lstrip().startswith(NEUTRALISED)
+
+
 def _text(value) -> str:
     if value.__class__ is str:  # every CSV cell, most XLSX cells
         text = value.strip()
@@ -165,8 +187,11 @@ def _convert(column: cols.Column, value, text: str) -> Any:
         return int(value)
     if text == "":
         return None
-    if text[0] == "=":
-        raise _Bad("formulas are not imported: type the value itself in this cell")
+    if is_formula(text) and not _guarded(value):
+        raise _Bad(
+            "formulas are not imported: type the value itself in this cell (text may start "
+            "with +, - or @ followed by a space)"
+        )
     match column.widget:
         case Widget.CODES:
             return _split(text)

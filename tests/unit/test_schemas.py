@@ -64,10 +64,12 @@ def test_a_bad_body_is_refused_at_the_field_with_a_reason(case, overrides, loc, 
     assert words in at_loc[0]["msg"], f"{case}: {at_loc[0]['msg']}"
 
 
-def test_counts_as_digits_are_read_as_numbers():
-    """Forms and CSV files send numbers as text; the schema reads them."""
-    created = ActivityCreate.model_validate(activity_body("event", attendees="40"))
-    assert created.attendees == 40
+def test_counts_as_digits_are_refused_the_form_and_importer_convert_them_first():
+    """A count is a JSON integer: "40" is text, not 40 (the form and the importer turn typed
+    text into numbers before validating)."""
+    [error] = refusal(ActivityCreate, activity_body("event", attendees="40"))
+    assert (error["loc"], error["type"]) == (("attendees",), "int_type")
+    assert ActivityCreate.model_validate(activity_body("event", attendees=40)).attendees == 40
 
 
 @pytest.mark.parametrize(
