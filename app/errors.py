@@ -207,7 +207,7 @@ def allowed_methods(request: Request) -> list[str]:
     the methods of the first route whose path matches (GET of GET/PATCH/DELETE)."""
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.routes):
-        if route.methods and compile_path(route.path)[0].fullmatch(request.url.path):
+        if route.methods and route.path and compile_path(route.path)[0].fullmatch(request.url.path):
             methods.update(route.methods)
     order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return sorted(methods, key=lambda m: (order.index(m) if m in order else len(order), m))
