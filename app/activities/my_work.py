@@ -98,25 +98,32 @@ def _waiting_for(user: Actor) -> ColumnElement[bool]:
 
 
 def counts(session: Session, user: Actor) -> Counts:
-    """Every count in one query (it uses the index on status and mission)."""
+    """Every count, in two queries that each read one index, so the navigation costs the
+    same at a million records: the user's own records by author, and the mission's
+    submitted records from the (status, mission) index alone."""
     if not has_my_work(user):
         return Counts()
-    own = Activity.created_by_id == user.id
-    status = Activity.status
-    row = session.execute(
-        select(
-            func.count().filter(own, status == Status.DRAFT.value),
-            func.count().filter(own, status == Status.RETURNED.value),
-            func.count().filter(own, status == Status.SUBMITTED.value),
-            func.count().filter(status == Status.SUBMITTED.value),
-        ).where(
-            Activity.mission_id == user.mission_id,
-            status.in_((Status.DRAFT.value, Status.RETURNED.value, Status.SUBMITTED.value)),
-            policy.visible_activities(user),
+    own = dict(
+        session.execute(
+            select(Activity.status, func.count())
+            .where(Activity.created_by_id == user.id, Activity.mission_id == user.mission_id)
+            .group_by(Activity.status)
+        ).all()
+    )
+    waiting: int | None = 0
+    if _reviews(user):
+        waiting = session.scalar(
+            select(func.count()).where(
+                Activity.status == Status.SUBMITTED.value,
+                Activity.mission_id == user.mission_id,
+            )
         )
-    ).one()
-    drafts, returned, submitted, waiting = (int(n or 0) for n in row)
-    return Counts(drafts, returned, submitted, waiting if _reviews(user) else 0)
+    return Counts(
+        drafts=own.get(Status.DRAFT.value, 0),
+        returned=own.get(Status.RETURNED.value, 0),
+        submitted=own.get(Status.SUBMITTED.value, 0),
+        to_review=int(waiting or 0),
+    )
 
 
 def open_count_for(request: Request) -> int | None:
