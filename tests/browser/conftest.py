@@ -22,8 +22,11 @@ from tests.browser.support import ARGS, CHROMIUM
 from tests.conftest import Backend, migrate, seed_database
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium through Playwright's sync API, per module: that API keeps an event loop
+    running in this thread while it is open, so it must be closed before the tests that
+    drive ASGI apps with asyncio.run() (they run after tests/browser/ in one session)."""
     if not os.path.exists(CHROMIUM):
         reason = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
