@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from app.config import Settings, get_settings
+from app.errors import ValidationFailed
 
 app = typer.Typer(
     help="FieldLog: log and compare the migration-related work of OSCE field operations.",
@@ -93,6 +94,25 @@ def rebuild_aggregates() -> None:
     typer.echo("Dashboard aggregates recounted from the activities.")
 
 
+# Asked for at the prompt, twice, never echoed (nor kept in the shell's history).
+NewPassword = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="At least 12 characters; common passwords are refused.",
+    ),
+]
+
+
+def _refused(exc: ValidationFailed) -> NoReturn:
+    """Say why, field by field, and stop with the exit code for bad input."""
+    for error in exc.errors:
+        typer.echo(f"{error.loc[-1]}: {error.msg}", err=True)
+    raise typer.Exit(code=2) from None
+
+
 @app.command("create-user")
 def create_user(
     email: Annotated[str, typer.Option(help="Sign-in email.")],
@@ -101,19 +121,10 @@ def create_user(
     mission: Annotated[
         str | None, typer.Option(help="Mission code, for focal points and heads of mission.")
     ] = None,
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            help="At least 12 characters; common passwords are refused.",
-        ),
-    ] = "",
+    password: NewPassword = "",
 ) -> None:
     """Add a user who can sign in."""
     from app.db import unit_of_work
-    from app.errors import ValidationFailed
     from app.missions.users import create_user as create
 
     try:
@@ -123,28 +134,17 @@ def create_user(
             )
             typer.echo(f"Created {user.role} {user.email}.")
     except ValidationFailed as exc:
-        for error in exc.errors:
-            typer.echo(f"{error.loc[-1]}: {error.msg}", err=True)
-        raise typer.Exit(code=2) from None
+        _refused(exc)
 
 
 @app.command("reset-password")
 def reset_password(
     email: Annotated[str, typer.Option(help="Sign-in email of the user.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt="New password",
-            hide_input=True,
-            confirmation_prompt=True,
-            help="At least 12 characters; common passwords are refused.",
-        ),
-    ] = "",
+    password: NewPassword = "",
 ) -> None:
     """Give a user a new password; their sessions end and their API tokens are revoked."""
     from app.accounts import service as accounts
     from app.db import unit_of_work
-    from app.errors import ValidationFailed
 
     try:
         with unit_of_work() as session:
@@ -155,9 +155,7 @@ def reset_password(
             accounts.set_password(session, user=user, password=password, actor_id=None)
             typer.echo(f"New password set for {user.email}; their sessions and tokens ended.")
     except ValidationFailed as exc:
-        for error in exc.errors:
-            typer.echo(f"{error.loc[-1]}: {error.msg}", err=True)
-        raise typer.Exit(code=2) from None
+        _refused(exc)
 
 
 def app_role_grants(role: str, *, quote) -> list[str]:

@@ -194,3 +194,30 @@ def test_set_password_checks_the_new_password(session):
     with pytest.raises(ValidationFailed) as refused:
         accounts.set_password(session, user=user, password="short", actor_id=None)
     assert refused.value.errors[0].loc == ("password",)
+
+
+def test_create_user_adds_a_user_who_signs_in_and_explains_a_refusal(cli_database, app):
+    made = CliRunner().invoke(
+        cli,
+        [
+            "create-user",
+            "--email",
+            "new.fp@mkd.example",
+            "--name",
+            "New Focal Point",
+            "--role",
+            "focal_point",
+            "--mission",
+            "MKD",
+            "--password",
+            NEW_PASSWORD,
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert sign_in(page_client(app), "new.fp@mkd.example", NEW_PASSWORD).status_code == 303
+    unknown_mission = CliRunner().invoke(
+        cli,
+        ["create-user", "--email", "x@y.example", "--name", "X", "--role", "focal_point"]
+        + ["--mission", "ZZZ", "--password", NEW_PASSWORD],
+    )
+    assert unknown_mission.exit_code == 2 and "ZZZ" in unknown_mission.output
