@@ -17,8 +17,10 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from app.config import Settings
+from app.db import make_engine
 from app.exchange.api import XLSX
 from app.main import create_app
+from tests.conftest import Backend, migrate, seed_database
 
 ROLES = ("fp.mkd", "hom.mkd", "cpc", "admin")
 
@@ -93,22 +95,42 @@ schema = schemathesis.openapi.from_dict(
 schema.app = APP
 
 
+@pytest.fixture(scope="module")
+def seeded_sqlite(tmp_path_factory):
+    """A migrated, seeded SQLite database to copy per test, and its API token per role.
+    SQLite only: the description is the same on PostgreSQL, and SQLite keeps the
+    schemathesis runs under three minutes."""
+    backend = Backend("sqlite", tmp_path_factory.mktemp("api-schema"))
+    url = backend.new_url()
+    migrate(url)
+    tokens = seed_database(url)
+    yield backend, url, tokens
+    backend.close()
+
+
 @pytest.fixture
-def app_under_test(backend, request):
-    """The app on its own copy of the seeded database, SQLite only: the description is the
-    same on PostgreSQL, and SQLite keeps this under three minutes (skipped before a
-    PostgreSQL database is made)."""
-    if backend.name != "sqlite":
-        pytest.skip("the schema is the same on PostgreSQL; SQLite keeps this under 3 minutes")
-    APP.target = request.getfixturevalue("app")
+def app_under_test(seeded_sqlite):
+    """The app on its own copy of the seeded database."""
+    backend, template, _ = seeded_sqlite
+    url = backend.copy(template)
+    engine = make_engine(url)
+    APP.target = create_app(Settings(database_url=url), engine)
     yield APP.target
     APP.target = None
+    engine.dispose()
+    backend.drop(url)
 
 
+@pytest.fixture
+def role_tokens(seeded_sqlite) -> dict[str, str]:
+    return seeded_sqlite[2]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 @schema.parametrize()
-def test_every_answer_matches_the_openapi_description(case, role, app_under_test, tokens):
-    case.call_and_validate(headers={"Authorization": f"Bearer {tokens[role]}"})
+def test_every_answer_matches_the_openapi_description(case, role, app_under_test, role_tokens):
+    case.call_and_validate(headers={"Authorization": f"Bearer {role_tokens[role]}"})
 
 
 class _AsRole(schema.as_state_machine()):
@@ -122,9 +144,10 @@ class _AsRole(schema.as_state_machine()):
         return {"headers": {"Authorization": f"Bearer {self.token}"}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
-def test_sequences_of_calls_keep_to_the_description(role, app_under_test, tokens):
-    workflow = type("Workflow", (_AsRole,), {"token": tokens[role]})
+def test_sequences_of_calls_keep_to_the_description(role, app_under_test, role_tokens):
+    workflow = type("Workflow", (_AsRole,), {"token": role_tokens[role]})
     workflow.run(
         settings=hypothesis.settings(
             max_examples=10,
