@@ -252,3 +252,19 @@ def client(client_as) -> TestClient:
 @pytest.fixture
 def anonymous(client_as) -> TestClient:
     return client_as(None)
+
+
+@pytest.fixture
+def cli_database(monkeypatch, db_url):
+    """Point the `fieldlog` command's settings at the test's database, and forget them
+    afterwards (both are cached for the process)."""
+    from app.config import get_settings
+    from app.db import get_engine
+
+    monkeypatch.setenv("FIELDLOG_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield db_url
+    get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()

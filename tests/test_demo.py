@@ -7,8 +7,6 @@ import typer.main
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-import app.config
-import app.db
 from app.activities.models import Activity, ActivityTheme, activity_other_missions
 from app.cli import app as cli
 from app.db import make_engine
@@ -160,18 +158,6 @@ def test_the_same_seed_gives_the_same_rows_after_a_reference_row_was_resaved(
 
 
 # --- the command line ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_database(monkeypatch, db_url):
-    """Point the CLI's settings at the test database, and forget them afterwards."""
-    monkeypatch.setenv("FIELDLOG_DATABASE_URL", db_url)
-    app.config.get_settings.cache_clear()
-    app.db.get_engine.cache_clear()
-    yield db_url
-    app.db.get_engine().dispose()
-    app.db.get_engine.cache_clear()
-    app.config.get_settings.cache_clear()
 
 
 def test_cli_demo_adds_activities_to_the_configured_database(cli_database, engine):

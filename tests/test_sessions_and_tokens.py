@@ -8,8 +8,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-import app.config
-import app.db
 from app.accounts import service as accounts
 from app.accounts.demo_users import DEMO_DOMAIN
 from app.accounts.models import ApiToken
@@ -148,18 +146,6 @@ def test_only_the_changed_users_tokens_end(client_as, session):
 
 
 # --- a password reset ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_database(monkeypatch, db_url):
-    """Point the CLI's settings at the test database, and forget them afterwards."""
-    monkeypatch.setenv("FIELDLOG_DATABASE_URL", db_url)
-    app.config.get_settings.cache_clear()
-    app.db.get_engine.cache_clear()
-    yield db_url
-    app.db.get_engine().dispose()
-    app.db.get_engine.cache_clear()
-    app.config.get_settings.cache_clear()
 
 
 def test_resetting_a_password_ends_sessions_and_tokens(cli_database, app, client_as, session):
