@@ -45,8 +45,11 @@ class PartialDate:
             if match["day"]:
                 try:
                     return cls(date(year, month, int(match["day"])), DatePrecision.DAY)
-                except ValueError as exc:
-                    raise ValueError(f"no such day: {exc}") from None
+                except ValueError:
+                    days = calendar.monthrange(year, month)[1]
+                    raise ValueError(
+                        f"no such day: {calendar.month_name[month]} {year} has {days} days"
+                    ) from None
             return cls(date(year, month, 1), DatePrecision.MONTH)
         return cls(date(year, 1, 1), DatePrecision.YEAR)
 
