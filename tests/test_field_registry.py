@@ -252,5 +252,9 @@ def test_the_form_asks_for_every_changeable_field_as_the_registry_says(client_as
             control = re.search(rf'<(input|textarea) id="f-{field.name}"[^>]*>', page)
             assert f'maxlength="{field.max_length}"' in control.group(0), field.name
         if field.required:
-            label = re.search(rf'<label for="f-{field.name}">.*?</label>', page, re.S)
+            # a control's label, or the legend of a group (the type's tiles, a date's inputs)
+            label = re.search(rf'<label for="f-{field.name}">.*?</label>', page, re.S) or re.search(
+                rf'<fieldset id="f-{field.name}"[^>]*>\s*<legend>.*?</legend>', page, re.S
+            )
+            assert label, field.name
             assert 'class="req"' in label.group(0), field.name
