@@ -239,14 +239,40 @@ def changes(data: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
 # --- rendering the form ---------------------------------------------------------------------
 
 
+# A type's own fields that are seldom known when the record is first logged: on the form they
+# follow the others, in a collapsed "More about this …" (open when one holds a value).
+TYPE_FIELDS_LATER: dict[ActivityType, tuple[str, ...]] = {
+    ActivityType.MONITORING_VISIT: (
+        "team",
+        "team_size",
+        "overnight",
+        "persons_observed",
+        "alert_closed",
+    ),
+}
+
+
+def _type_field_sections(
+    form: dict[str, Any], errors: dict[str, str]
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]]:
+    """Per type: the fields shown first, those after in "More about this …", and whether that
+    section opens (one of them holds a value or an error)."""
+    sections = {}
+    for activity_type in ActivityType:
+        later = TYPE_FIELDS_LATER.get(activity_type, ())
+        first = tuple(n for n in TYPE_FIELDS[activity_type] if n not in later)
+        opened = any(form.get(n) not in ("", [], False, None) or n in errors for n in later)
+        sections[activity_type.value] = (first, later, opened)
+    return sections
+
+
 # The collapsed sections after the type's own fields, and what each holds: a section with an
 # error opens.
 PICKER_SECTIONS: dict[str, tuple[str, ...]] = {
     "classification": ("dimension", "response_area", "themes"),
-    "partners": ("partners",),
-    "project": ("project",),
-    "other_missions": ("other_missions",),
+    "with": ("partners", "project", "other_missions"),
     "end": ("end",),
+    "summary": ("summary", "source"),
 }
 
 
@@ -311,7 +337,7 @@ def context(
         "liked": liked,
         "chosen": chosen,
         "types": list(ActivityType),
-        "type_fields": {t.value: TYPE_FIELDS[t] for t in ActivityType},
+        "type_fields": _type_field_sections(form, errors),
         "fields": FIELDS,
         "other_missions": [m for m in all_missions if m.id != lead.id],
         "locations": locations,
