@@ -212,7 +212,7 @@ def to_data(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             case _:
                 data[name] = value.strip() or field.blank
         if name in REQUIRED and not data.get(name):
-            errors[name] = REQUIRED[name]
+            errors.setdefault(name, REQUIRED[name])
     return data, errors
 
 
