@@ -95,14 +95,18 @@ def part_of(page_html: str, field: str, part: str) -> str:
         assert select, f"no quarter of {field}"
         chosen = re.search(r'<option value="(\d)" selected>', select.group(0))
         return chosen.group(1) if chosen else ""
-    found = re.search(rf'<input [^>]*id="f-{field}-{part}" name="{field}_{part}" value="([^"]*)"', page_html)
+    found = re.search(
+        rf'<input [^>]*id="f-{field}-{part}" name="{field}_{part}" value="([^"]*)"', page_html
+    )
     assert found, f"no {part} of {field}"
     return html.unescape(found.group(1))
 
 
 def date_of(page_html: str, field: str) -> str:
     """The date a date field shows, as the API writes it: its precision's input(s)."""
-    chosen = re.search(rf'id="f-{field}-precision-(\w+)" name="{field}_precision"[^>]* checked', page_html)
+    chosen = re.search(
+        rf'id="f-{field}-precision-(\w+)" name="{field}_precision"[^>]* checked', page_html
+    )
     assert chosen, f"no precision chosen for {field}"
     precision = chosen.group(1)
     if precision == "quarter":

@@ -347,8 +347,12 @@ def context(
         "mission_codes": {m.id: m.code for m in all_missions},
         "date_hint": DATE_HINT,
         "precisions": list(DatePrecision),
-        "quarters": [("1", "Q1 (Jan–Mar)"), ("2", "Q2 (Apr–Jun)"), ("3", "Q3 (Jul–Sep)"),
-                     ("4", "Q4 (Oct–Dec)")],
+        "quarters": [
+            ("1", "Q1 (Jan–Mar)"),
+            ("2", "Q2 (Apr–Jun)"),
+            ("3", "Q3 (Jul–Sep)"),
+            ("4", "Q4 (Oct–Dec)"),
+        ],
         "presets": presets.as_json(),
         "pickers_open": {
             name: bool(set(errors) & set(names)) for name, names in PICKER_SECTIONS.items()
