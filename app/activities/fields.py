@@ -160,8 +160,8 @@ _REGISTRY = (
         "Type of activity",
         Widget.SELECT,
         ActivityType,
-        hint="Each type has fields of its own, at the end of the form. After changing the "
-        "type, press “Show the fields for this type”: what you typed is kept.",
+        hint="Each type has fields of its own, below the title. After changing the type, "
+        "press “Show the fields for this type”: what you typed is kept.",
         required="choose the type of activity",
         hxl="#activity+type",
         column_help="Activity type.",

@@ -15,7 +15,6 @@ from app.activities.fields import (
     CHANGEABLE,
     COMMON_FIELDS,
     DATE_FIELDS,
-    DATE_HINT,
     FIELDS,
     LABELS,
     REQUIRED,
@@ -345,7 +344,6 @@ def context(
         "partners": partners,
         "projects": projects,
         "mission_codes": {m.id: m.code for m in all_missions},
-        "date_hint": DATE_HINT,
         "precisions": list(DatePrecision),
         "quarters": [
             ("1", "Q1 (Jan–Mar)"),
