@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 import app.models  # noqa: F401  (the whole schema, for relationships across domains)
 from app import web
 from app.accounts import policy as accounts_policy
+from app.accounts import saved_views
 from app.accounts.deps import SESSION_COOKIE, Permission, Public, SignedIn
 from app.accounts.pages import router as accounts_pages
 from app.accounts.policy import Rule
@@ -48,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 web.answer_questions(accounts_policy.TEMPLATE_QUESTIONS | activities_policy.TEMPLATE_QUESTIONS)
 # The navigation's "My work (N)" (see templates/base.html).
 web.provide("my_work_count", my_work.open_count_for)
+web.provide("saved_view_links", saved_views.links_for)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
