@@ -108,9 +108,9 @@ FILTERS = [
     ),
     (
         "joint-and-area",
-        {"mission": "SRB", "joint": "true", "area": "human_rights"},
+        {"mission": "SRB", "joint": "true", "area": "policing_crime"},
         lambda a: (
-            involves("SRB")(a) and a["other_missions"] and a["response_area"] == "human_rights"
+            involves("SRB")(a) and a["other_missions"] and a["response_area"] == "policing_crime"
         ),
     ),
 ]
@@ -238,7 +238,7 @@ WALKS = [
     ("mission-MKD-by-title", {"mission": "MKD", "sort": "title"}),
     ("study-records-with-tied-dates", {"provenance": "study", "sort": "start"}),
     ("srb-by-update-desc", {"mission": "SRB", "sort": "-updated"}),
-    ("joint-created", {"joint": "true", "sort": "created"}),
+    ("srb-created", {"mission": "SRB", "sort": "created"}),
 ]
 
 

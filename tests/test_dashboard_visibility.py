@@ -48,7 +48,7 @@ def test_a_far_away_draft_moves_no_axis_for_readers_elsewhere_only_for_its_staff
             "monitoring_visit",
             mission="SRB",
             start=FAR_AWAY,
-            locations=["presevo"],
+            locations=["belgrade"],
             partners=[],
         ),
     )
@@ -76,7 +76,7 @@ def test_the_pages_show_no_trace_of_another_missions_far_away_draft(client_as):
     create_activity(
         srb,
         activity_body(
-            "monitoring_visit", mission="SRB", start=FAR_AWAY, locations=["presevo"], partners=[]
+            "monitoring_visit", mission="SRB", start=FAR_AWAY, locations=["belgrade"], partners=[]
         ),
     )
     for who in READERS_ELSEWHERE:

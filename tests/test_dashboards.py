@@ -202,9 +202,11 @@ def test_comparison_shows_the_study_picture(client_as):
         frontline = min(rows[m]["cells"][area] for m in ("SRB", "MKD"))
         others = max(rows[m]["cells"][area] for m in ("ALB", "BIH", "KOS", "MNE"))
         assert frontline > others, area
-    # engaged (two or more activities) across most areas; the other four thinly
+    # engaged (two or more activities) across several areas; the other four thinly. Skopje's
+    # human-rights work is not counted: the study credits it to "OSCE field missions in the
+    # region" without naming Skopje.
     engaged = {m: sum(1 for v in rows[m]["cells"].values() if v >= 2) for m in rows}
-    assert min(engaged["SRB"], engaged["MKD"]) >= 5
+    assert engaged["SRB"] >= 5 and engaged["MKD"] >= 4
     assert max(engaged[m] for m in ("ALB", "BIH", "KOS", "MNE")) <= 3
     assert rows["ALB"]["migration_focal_point_since"] == "2012"
     for code in ("KOS", "BIH", "MNE"):

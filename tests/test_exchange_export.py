@@ -205,3 +205,7 @@ def test_skopje_report_reads_like_the_june_2016_update(client):
     assert "Closing of the" in text and "SEC.FR/444/16/REV.1" in text
     assert text.count("PDU monitoring visit to Gevgelija") == 1
     assert "PDU monitoring visit to Gevgelija (13" in text  # one line for the weekly visits
+    # the series is summarised as reconstructed, without each period's reconstruction note
+    assert "reconstructed from the frequencies the study reports (001 §6.1" in text
+    assert "Reconstructed from the study&#39;s frequency" not in text
+    assert "Reconstructed from the study's frequency" not in text

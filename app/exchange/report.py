@@ -24,7 +24,7 @@ from app.dashboards.schemas import MissionSummary
 from app.missions import service as missions
 from app.missions.models import Development, Mission
 from app.partial_dates import PartialDate
-from app.vocab import ActivityType, ResponseArea
+from app.vocab import ActivityType, Provenance, ResponseArea
 
 MAX_PER_AREA = 200
 
@@ -96,21 +96,32 @@ ROUTINE = 3  # this many records with the same title read as one line
 
 
 def _routine_groups(rows: Sequence[Activity]) -> list[list[Activity]]:
-    """Records in date order, with repeated routine records (the same mission, type and
-    title, e.g. weekly monitoring visits) gathered into one group, placed at the first."""
+    """Records in date order, with repeated routine records (the same mission, type,
+    title and provenance, e.g. weekly monitoring visits) gathered into one group, placed at
+    the first. Reconstructed visits never share a group with logged ones."""
     by_key: dict[tuple, list[Activity]] = {}
     for activity in rows:
-        key = (activity.mission_id, activity.type, activity.title, activity.response_area)
+        key = _routine_key(activity)
         by_key.setdefault(key, []).append(activity)
     groups, seen = [], set()
     for activity in rows:
-        key = (activity.mission_id, activity.type, activity.title, activity.response_area)
+        key = _routine_key(activity)
         if len(by_key[key]) < ROUTINE:
             groups.append([activity])
         elif key not in seen:
             seen.add(key)
             groups.append(by_key[key])
     return groups
+
+
+def _routine_key(activity: Activity) -> tuple:
+    return (
+        activity.mission_id,
+        activity.type,
+        activity.title,
+        activity.response_area,
+        activity.provenance,
+    )
 
 
 def _line(group: list[Activity]) -> Line:
@@ -125,12 +136,16 @@ def _line(group: list[Activity]) -> Line:
     if places:
         text += " at " + ", ".join(places)
     text += f" between {start.human()} and {end.human()}"
+    reconstructed = first.provenance == Provenance.RECONSTRUCTED
+    if reconstructed:
+        # one sentence for the series, not each period's reconstruction note
+        text += f", reconstructed from the frequencies the study reports ({first.source})"
     overnight = sum(1 for a in group if a.overnight)
     if overnight:
         text += f", {overnight} of them with an overnight stay"
     text += "."
     notes = list(dict.fromkeys(a.summary.strip() for a in group if a.summary))
-    if notes:
+    if notes and not reconstructed:
         text += " " + " ".join(notes[:4])
     return Line(
         f"{start.human()} – {end.human()}",
