@@ -137,6 +137,7 @@
   // the form goes to localStorage at once and into the drafts on the next page.
   function keepNow(submitted) {
     clearTimeout(timer);
+    timer = null;
     var pairs = read();
     if (same(pairs, pristine) && !submitted) return;
     device.keepUnsaved({ formKey: formKey(), recordId: recordId || null, submitted: submitted, record: record(pairs) });

@@ -37,17 +37,50 @@
     });
   }
 
+  // Forms the server has (their drafts may outlive a page that left before IndexedDB
+  // finished deleting them): never restored, deleted when next seen.
+  var SAVED_FORMS = "fieldlog.savedForms";
+
+  function savedForms() {
+    try {
+      return JSON.parse(localStorage.getItem(SAVED_FORMS) || "[]");
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function markSaved(id) {
+    var ids = savedForms();
+    if (ids.indexOf(id) === -1) ids.push(id);
+    try {
+      localStorage.setItem(SAVED_FORMS, JSON.stringify(ids.slice(-100)));
+    } catch (e) {
+      /* the IndexedDB delete that follows is then the only one */
+    }
+  }
+
+  function isSaved(row) {
+    return row && savedForms().indexOf(row.id) !== -1;
+  }
+
   var drafts = {
     id: function (formKey, who) {
       return (who || user) + "|" + formKey;
     },
     get: function (formKey) {
-      return open().then(function (db) {
-        return db.get("drafts", drafts.id(formKey));
-      });
+      return open()
+        .then(function (db) {
+          return db.get("drafts", drafts.id(formKey));
+        })
+        .then(function (row) {
+          if (!isSaved(row)) return row;
+          drafts.remove(formKey);
+          return undefined;
+        });
     },
     put: function (formKey, record) {
       record.id = drafts.id(formKey);
+      if (isSaved(record)) return Promise.resolve();
       record.user = user;
       record.formKey = formKey;
       return open().then(function (db) {
@@ -59,13 +92,18 @@
         return db.delete("drafts", drafts.id(formKey));
       });
     },
+    // The server has this form now: its draft goes, and never comes back.
+    settled: function (formKey) {
+      markSaved(drafts.id(formKey));
+      return drafts.remove(formKey);
+    },
     // This user's drafts, newest first; those older than DRAFT_DAYS are deleted on the way.
     all: function () {
       var oldest = Date.now() - DRAFT_DAYS * 24 * 3600 * 1000;
       return forUser("drafts", user).then(function (rows) {
         var kept = [];
         rows.forEach(function (row) {
-          if (row.savedAt < oldest) drafts.remove(row.formKey);
+          if (row.savedAt < oldest || isSaved(row)) drafts.remove(row.formKey);
           else kept.push(row);
         });
         return kept.sort(function (a, b) {
@@ -233,7 +271,7 @@
     }
     if (!entry || !user || entry.user !== user) return Promise.resolve();
     localStorage.removeItem(UNSAVED);
-    if (saved(entry)) return drafts.remove(entry.formKey);
+    if (saved(entry)) return drafts.settled(entry.formKey);
     return drafts.put(entry.formKey, entry.record);
   }
 

@@ -183,7 +183,7 @@
         entry.activityUrl = url.pathname;
         entry.sentAt = Date.now();
         return device.outbox.put(entry).then(function () {
-          return device.drafts.remove("new:" + entry.key);
+          return device.drafts.settled("new:" + entry.key);
         });
       }
       if (response.status >= 500) return "stop";
