@@ -5,6 +5,7 @@ on a phone with something still waiting. Records are counted through the API."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -21,7 +22,7 @@ from app.config import Settings
 from app.db import make_engine, unit_of_work
 from app.main import create_app
 from app.models_common import utcnow
-from tests.browser.support import axe_violations, screenshot, sign_in
+from tests.browser.support import ARTIFACTS, axe_violations, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 780}
@@ -104,7 +105,7 @@ def test_a_visit_saved_without_signal_is_sent_once_when_it_returns(browser, live
     assert title in region.inner_text() and "Waiting to send" in region.inner_text()
     assert page.input_value("#f-title") == "", "the form is ready for the next activity"
     screenshot(page, "offline-waiting-phone")
-    page.screenshot(path=str(screenshot(page, "offline-waiting-phone").with_name("offline-waiting-top.png")))
+    page.screenshot(path=str(ARTIFACTS / "offline-waiting-top.png"))  # the first screen
     assert axe_violations(page) == []
 
     context.set_offline(False)
@@ -156,10 +157,9 @@ def test_a_double_tap_and_a_retry_after_a_lost_answer_make_one_record(browser, l
     assert [answer.status for answer in answers] == [303, 303]
     assert answers[0].headers["location"] == answers[1].headers["location"]
     for route, answer in zip(held, answers, strict=True):
-        try:
+        # the second tap may have replaced the first one's navigation
+        with contextlib.suppress(PlaywrightError):
             route.fulfill(response=answer)
-        except PlaywrightError:
-            pass  # the second tap had replaced the first one's navigation
     page.wait_for_url("**/activities/*?done=created")
     assert len(_records(page, base, title)) == 1
 
@@ -250,6 +250,8 @@ def test_after_the_session_expires_the_form_comes_back_after_signing_in(browser,
     assert page.input_value("#f-observations") == OBSERVATIONS
     assert page.is_checked("#f-locations-gevgelija")
     assert page.is_visible("#f-observations"), "the type's own fields are shown"
+    page.screenshot(path=str(ARTIFACTS / "offline-restored-top.png"))
+    assert axe_violations(page) == []
 
     page.click("button:has-text('Save as draft')")
     page.wait_for_url("**/activities/*?done=created")
