@@ -209,8 +209,31 @@
       queueOffline();
       return;
     }
+    if (!isNew && navigator.onLine === false) {
+      // A change to a record needs the server (its version is checked there): keep it here.
+      event.preventDefault();
+      save();
+      offlineEditNotice();
+      return;
+    }
     keepNow(true);
   });
+
+  function offlineEditNotice() {
+    if (document.querySelector("[data-offline-edit-notice]")) return;
+    var box = document.createElement("div");
+    box.className = "device-notice";
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-offline-edit-notice", "");
+    var text = document.createElement("p");
+    text.textContent =
+      "No connection: your changes are kept on this device. Press Save again when the connection returns.";
+    box.appendChild(text);
+    form.parentNode.insertBefore(box, form);
+    window.addEventListener("online", function () {
+      if (box.parentNode) box.parentNode.removeChild(box);
+    });
+  }
 
   function start() {
     form.addEventListener("input", later);
