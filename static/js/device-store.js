@@ -173,6 +173,7 @@
     if (window.caches) jobs.push(caches.delete(PAGES_CACHE));
     try {
       localStorage.removeItem(WAITING + who);
+      localStorage.removeItem("fieldlog.formKept." + who); // static/js/outbox.js
       var unsaved = JSON.parse(localStorage.getItem(UNSAVED) || "null");
       if (unsaved && unsaved.user === who) localStorage.removeItem(UNSAVED);
     } catch (e) {
@@ -290,9 +291,12 @@
     // Another person signed in without signing out first: the form page cached for the
     // previous one must not be shown to this one.
     var last = localStorage.getItem("fieldlog.user");
-    if (user && last && last !== user && window.caches) ready = ready.then(function () {
-      return caches.delete(PAGES_CACHE);
-    });
+    if (user && last && last !== user && window.caches) {
+      localStorage.removeItem("fieldlog.formKept." + user);
+      ready = ready.then(function () {
+        return caches.delete(PAGES_CACHE);
+      });
+    }
     if (user) localStorage.setItem("fieldlog.user", user);
   } catch (e) {
     /* no localStorage: nothing was marked */

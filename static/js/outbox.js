@@ -30,8 +30,11 @@
     if (!form || navigator.onLine === false) return;
     var stamp = "fieldlog.formKept." + device.user;
     var last = Number(localStorage.getItem(stamp) || 0);
-    if (Date.now() - last < KEEP_FORM_EVERY_MS && location.pathname !== form) return;
-    navigator.serviceWorker.ready.then(function (registration) {
+    if (Date.now() - last < KEEP_FORM_EVERY_MS) return;
+    // after device.ready: a page cache being deleted (another person) goes first
+    device.ready.then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
       if (!registration.active) return;
       registration.active.postMessage({ type: "keep-form" });
       localStorage.setItem(stamp, String(Date.now()));
