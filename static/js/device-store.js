@@ -272,7 +272,11 @@
     }
     if (!entry || !user || entry.user !== user) return Promise.resolve();
     localStorage.removeItem(UNSAVED);
-    if (saved(entry)) return drafts.settled(entry.formKey);
+    if (saved(entry)) {
+      // a refused record reopened from the outbox and now saved leaves the outbox too
+      var key = entry.formKey.indexOf("new:") === 0 ? entry.formKey.slice(4) : null;
+      return Promise.all([drafts.settled(entry.formKey), key ? outbox.remove(key) : null]);
+    }
     return drafts.put(entry.formKey, entry.record);
   }
 

@@ -299,3 +299,38 @@ def test_signing_out_with_something_waiting_warns_then_leaves_nothing(browser, l
     page.wait_for_function("() => document.documentElement.hasAttribute('data-device-ready')")
     assert _device_rows(page) == {"drafts": 0, "outbox": 0, "pages": 0}
     context.close()
+
+
+def test_a_record_the_server_refuses_says_why_and_reopens_with_what_was_typed(browser, live_server):
+    base = live_server
+    title = "Monitoring visit to Gevgelija that ends before it starts"
+    context, page = _phone(browser)
+    sign_in(page, base, "fp.mkd")
+    _service_worker_ready(page)
+    context.set_offline(True)
+    page.goto(f"{base}/activities/new")
+    _autosaved(page)
+    _fill_visit(page, title)
+    page.fill("#f-end", "2016-03-01")  # before the start: the server refuses it
+    page.click("button:has-text('Save as draft')")
+    page.wait_for_selector("[data-outbox-item][data-state=waiting]")
+
+    context.set_offline(False)
+    refused = page.locator("[data-outbox-item][data-state=refused]")
+    refused.wait_for(timeout=15_000)
+    assert "Not saved:" in refused.inner_text()
+    assert "end" in refused.inner_text().lower(), refused.inner_text()
+    assert _records(page, base, title) == []
+    refused.get_by_role("link", name="Open it in the form").click()
+    page.wait_for_selector("[data-restored-notice]")
+    assert page.input_value("#f-title") == title
+    assert page.input_value("#f-end") == "2016-03-01"
+    page.fill("#f-end", "2016-03-04")
+    page.click("button:has-text('Save as draft')")
+    page.wait_for_url("**/activities/*?done=created")
+    assert len(_records(page, base, title)) == 1
+    # saved: it leaves the outbox, and nothing is left to warn about at sign-out
+    page.wait_for_function("() => document.documentElement.hasAttribute('data-device-ready')")
+    _until(page, lambda: _device_rows(page)["outbox"] == 0)
+    assert page.locator("[data-device-outbox]").is_hidden()
+    context.close()
