@@ -25,12 +25,14 @@ workbox.core.clientsClaim();
 workbox.precaching.cleanupOutdatedCaches();
 workbox.precaching.precacheAndRoute(self.__WB_MANIFEST);
 
-// Only a 200 that is the form itself is kept: not a redirect to the sign-in page, not an
-// error, and always under one key.
+// Only a 200 of the blank form is kept: not a redirect to the sign-in page, not an error,
+// not a form filled from the address (?type=…, a copy of another record); read back
+// whatever the query string (?draft=…, ?unsent=… are read by the page's own script).
 var formOnly = {
   cacheWillUpdate: function (param) {
     var response = param.response;
-    return response && response.status === 200 && !response.redirected ? response : null;
+    var blank = new URL(param.request.url).search === "";
+    return blank && response && response.status === 200 && !response.redirected ? response : null;
   },
   cacheKeyWillBeUsed: function () {
     return new URL(FORM_PATH, self.location.origin).href;

@@ -36,8 +36,11 @@ def _phone(browser, **options):
 
 def _service_worker_ready(page) -> None:
     """The worker controls the page and holds the form for the next time without signal."""
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()  # the page was loading while the worker took over: the next one is its
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     # (wait_for_function does not await a promise: poll from here)
     while not page.evaluate("async () => Boolean(await caches.match('/activities/new'))"):
         assert time.monotonic() < deadline, "the service worker did not keep the form page"
@@ -321,6 +324,8 @@ def test_a_record_the_server_refuses_says_why_and_reopens_with_what_was_typed(br
     assert "Not saved:" in refused.inner_text()
     assert "end" in refused.inner_text().lower(), refused.inner_text()
     assert _records(page, base, title) == []
+    page.screenshot(path=str(ARTIFACTS / "offline-refused-top.png"))
+    assert axe_violations(page) == []
     refused.get_by_role("link", name="Open it in the form").click()
     page.wait_for_selector("[data-restored-notice]")
     assert page.input_value("#f-title") == title
