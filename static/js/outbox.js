@@ -77,8 +77,12 @@
       status.appendChild(document.createTextNode("Sent: "));
       status.appendChild(link(entry.activityUrl, "open the record"));
     } else if (entry.state === "refused") {
-      status.appendChild(document.createTextNode("Not saved: " + entry.message + " "));
-      status.appendChild(link("/activities/new?draft=" + encodeURIComponent(entry.key), "Open it in the form"));
+      status.textContent = "Not saved: " + entry.message;
+      li.appendChild(status);
+      var reopen = link("/activities/new?draft=" + encodeURIComponent(entry.key), "Open it in the form to correct it");
+      reopen.className = "device-action";
+      li.appendChild(reopen);
+      return li;
     } else if (entry.state === "sending") {
       status.textContent = "Sending…";
     } else {
@@ -98,7 +102,14 @@
     var waiting = entries.filter(function (e) {
       return e.state === "waiting" || e.state === "sending";
     }).length;
-    var heading = waiting ? "Saved on this device — waiting to send" : "Sent from this device";
+    var refused = entries.filter(function (e) {
+      return e.state === "refused";
+    }).length;
+    var heading = waiting
+      ? "Saved on this device — waiting to send"
+      : refused
+        ? "Saved on this device — not accepted by the server"
+        : "Sent from this device";
     var h = el("h2", heading);
     h.id = "device-outbox-title";
     region.appendChild(h);
@@ -154,11 +165,20 @@
       var parts = [];
       ["[role=alert]", ".problem", ".error-summary", "main h1 + p"].forEach(function (selector) {
         Array.prototype.forEach.call(page.querySelectorAll(selector), function (node) {
-          var text = node.textContent.replace(/\s+/g, " ").trim();
-          if (text && parts.indexOf(text) === -1) parts.push(text);
+          // each heading, paragraph and list item on its own, so sentences stay apart
+          var blocks = node.querySelectorAll("h2, h3, p, li");
+          Array.prototype.forEach.call(blocks.length ? blocks : [node], function (block) {
+            var text = block.textContent.replace(/\s+/g, " ").trim();
+            if (text && parts.indexOf(text) === -1) parts.push(text);
+          });
         });
       });
-      return parts.join(" ").slice(0, 600) || "The server refused it (" + response.status + ").";
+      var text = parts
+        .map(function (part) {
+          return /[.!?:]$/.test(part) ? part : part + ".";
+        })
+        .join(" ");
+      return text.slice(0, 600) || "The server refused it (" + response.status + ").";
     });
   }
 
