@@ -280,8 +280,9 @@
     return device.drafts.get(formKey()).then(function (own) {
       if (own) {
         // This very form again (shown again after a refused save, or a cached copy).
+        // (shown as typed, or not: either way not yet saved, so the copy stays)
         if (!same(own.fields, shown)) restore(own, formKey());
-        else pristine = shown;
+        else pristine = null;
         freshKeyIfUsed();
         currentKey = formKey();
         if (currentKey !== own.formKey) {
@@ -289,6 +290,16 @@
           save();
         }
         return;
+      }
+      // The server refused the save and showed the form again, with what was posted and
+      // perhaps a new key (that key had made another record): this page is that form.
+      var posted = device.lastSubmitted;
+      // What it shows is not saved: the device copy stays until it is.
+      if (posted && form.parentNode.querySelector(".problem, [role=alert]")) {
+        pristine = null;
+        freshKeyIfUsed();
+        currentKey = posted.formKey;
+        return save();
       }
       freshKeyIfUsed();
       if (!isNew) {

@@ -272,6 +272,7 @@
     }
     if (!entry || !user || entry.user !== user) return Promise.resolve();
     localStorage.removeItem(UNSAVED);
+    window.FieldLogDevice.lastSubmitted = entry.submitted ? entry : null;
     if (saved(entry)) {
       // a refused record reopened from the outbox and now saved leaves the outbox too
       var key = entry.formKey.indexOf("new:") === 0 ? entry.formKey.slice(4) : null;

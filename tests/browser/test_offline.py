@@ -339,3 +339,31 @@ def test_a_record_the_server_refuses_says_why_and_reopens_with_what_was_typed(br
     _until(page, lambda: _device_rows(page)["outbox"] == 0)
     assert page.locator("[data-device-outbox]").is_hidden()
     context.close()
+
+
+def test_a_save_refused_on_the_form_keeps_the_device_copy_until_it_is_saved(browser, live_server):
+    base = live_server
+    title = "Monitoring visit to Gevgelija, refused once on the form"
+    context, page = _phone(browser)
+    sign_in(page, base, "fp.mkd")
+    page.goto(f"{base}/activities/new")
+    _autosaved(page)
+    _fill_visit(page, title)
+    page.fill("#f-end", "2016-03-01")
+    page.click("button:has-text('Save as draft')")
+    page.wait_for_selector(".problem")  # 422: the form again, with what was typed
+    _autosaved(page)
+    _until(page, lambda: _device_rows(page)["drafts"] == 1)
+    assert not page.is_visible("[data-restored-notice]"), "the page shows it already"
+
+    # closed and opened again: still there
+    page.goto(f"{base}/activities/new")
+    page.wait_for_selector("[data-restored-notice]")
+    assert page.input_value("#f-end") == "2016-03-01"
+    page.fill("#f-end", "2016-03-04")
+    page.click("button:has-text('Save as draft')")
+    page.wait_for_url("**/activities/*?done=created")
+    page.wait_for_function("() => document.documentElement.hasAttribute('data-device-ready')")
+    _until(page, lambda: _device_rows(page)["drafts"] == 0)
+    assert len(_records(page, base, title)) == 1
+    context.close()
