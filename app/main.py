@@ -33,6 +33,7 @@ from app.exchange.pages import router as exchange_pages
 from app.missions.api import router as missions_api
 from app.missions.pages import router as missions_pages
 from app.missions.users import router as users_pages
+from app.offline import router as offline_pages
 from app.security import (
     CSRFMiddleware,
     NulGuardMiddleware,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(users_pages)
     app.include_router(exchange_api)
     app.include_router(exchange_pages)
+    app.include_router(offline_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     _operations_routes(app, settings)
     _describe_authentication(app)

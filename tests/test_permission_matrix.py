@@ -172,6 +172,7 @@ CASES = [
     ),
     # pages and operations
     Case("GET", "/healthz", _all(200, anon=200)),
+    Case("GET", "/sw.js", _all(200, anon=200)),
     Case("GET", "/missions/{code}", _all(200, anon=LOGIN)),
     Case("GET", "/compare", _all(200, anon=LOGIN)),
     Case("GET", "/login", {"anon": 200, "fp": 303, "hom": 303, "cpc": 303, "admin": 303}),
