@@ -60,13 +60,18 @@ def _autosaved(page) -> None:
 
 def _fill_visit(page, title: str) -> None:
     """A monitoring visit at Gevgelija with observations, as a focal point types it."""
-    page.select_option("#f-type", "monitoring_visit")
+    page.check("#f-type-monitoring_visit")  # presets its dimension and response area
     page.fill("#f-title", title)
-    page.fill("#f-start", "2016-03-02")
-    page.select_option("#f-dimension", "cross_dimensional")
-    page.select_option("#f-response_area", "reporting_liaising")
+    page.fill("#f-start-day", "2016-03-02")
     page.check("#f-locations-gevgelija")
     page.fill("#f-observations", OBSERVATIONS)
+
+
+def _set_end(page, day: str) -> None:
+    """Type an end date (its section is collapsed until it holds one)."""
+    if not page.is_visible("#f-end-day"):
+        page.locator("summary:has-text('Add an end date')").click()
+    page.fill("#f-end-day", day)
 
 
 def _records(page, base: str, title: str) -> list[dict]:
@@ -314,7 +319,7 @@ def test_a_record_the_server_refuses_says_why_and_reopens_with_what_was_typed(br
     page.goto(f"{base}/activities/new")
     _autosaved(page)
     _fill_visit(page, title)
-    page.fill("#f-end", "2016-03-01")  # before the start: the server refuses it
+    _set_end(page, "2016-03-01")  # before the start: the server refuses it
     page.click("button:has-text('Save as draft')")
     page.wait_for_selector("[data-outbox-item][data-state=waiting]")
 
@@ -329,8 +334,8 @@ def test_a_record_the_server_refuses_says_why_and_reopens_with_what_was_typed(br
     refused.get_by_role("link", name="Open it in the form").click()
     page.wait_for_selector("[data-restored-notice]")
     assert page.input_value("#f-title") == title
-    assert page.input_value("#f-end") == "2016-03-01"
-    page.fill("#f-end", "2016-03-04")
+    assert page.input_value("#f-end-day") == "2016-03-01"
+    _set_end(page, "2016-03-04")
     page.click("button:has-text('Save as draft')")
     page.wait_for_url("**/activities/*?done=created")
     assert len(_records(page, base, title)) == 1
@@ -349,7 +354,7 @@ def test_a_save_refused_on_the_form_keeps_the_device_copy_until_it_is_saved(brow
     page.goto(f"{base}/activities/new")
     _autosaved(page)
     _fill_visit(page, title)
-    page.fill("#f-end", "2016-03-01")
+    _set_end(page, "2016-03-01")
     page.click("button:has-text('Save as draft')")
     page.wait_for_selector(".problem")  # 422: the form again, with what was typed
     _autosaved(page)
@@ -359,8 +364,8 @@ def test_a_save_refused_on_the_form_keeps_the_device_copy_until_it_is_saved(brow
     # closed and opened again: still there
     page.goto(f"{base}/activities/new")
     page.wait_for_selector("[data-restored-notice]")
-    assert page.input_value("#f-end") == "2016-03-01"
-    page.fill("#f-end", "2016-03-04")
+    assert page.input_value("#f-end-day") == "2016-03-01"
+    _set_end(page, "2016-03-04")
     page.click("button:has-text('Save as draft')")
     page.wait_for_url("**/activities/*?done=created")
     page.wait_for_function("() => document.documentElement.hasAttribute('data-device-ready')")
