@@ -4,8 +4,8 @@ built from the field registry (app/activities/fields.py).
 Each column is an ActivityCreate field (or, for a few export-only columns, a
 fact about the stored record). Cell text forms:
 
-- lists (missions, locations, partners, themes, findings, recipients): values
-  separated by ``;`` (a comma works too);
+- lists (missions, locations, partners, themes, findings, recipients, target groups):
+  values separated by ``;`` (``|`` or a comma work too);
 - yes/no fields: ``yes`` or ``no`` (``true``/``false``, ``1``/``0`` are read too);
 - dates: ``YYYY``, ``YYYY-Qn``, ``YYYY-MM`` or ``YYYY-MM-DD`` (the precision is kept);
 - vocabularies: the code (``monitoring_visit``) or its label (``Monitoring visit``).
