@@ -199,7 +199,7 @@ def test_bulk_loads_start_after_the_highest_id_ever_used(client_as, engine):
         "start": "2016-03-02",
         "dimension": "politico_military",
         "response_area": "policing_crime",
-        "target_group": "border_police",
+        "target_groups": "border_police",
         "participants_total": "20",
     }
     csv = ",".join(IMPORT_NAMES) + "\n" + ",".join(row.get(n, "") for n in IMPORT_NAMES) + "\n"

@@ -50,5 +50,9 @@ NAMES: list[str] = [c.name for c in COLUMNS]
 IMPORT_NAMES: list[str] = [c.name for c in COLUMNS if not c.export_only]
 REQUIRED: list[str] = [c.name for c in COLUMNS if c.required]
 
+# Columns of an older template, read as the column that took their place (a file made
+# before migration 0007 still imports: its one target group is a list of one).
+RENAMED: dict[str, str] = {"target_group": "target_groups"}
+
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0"})

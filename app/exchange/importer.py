@@ -326,6 +326,7 @@ def _check_header(header: list[str]) -> list[str | None]:
     unknown, seen, repeated = [], set(), []
     for raw in header:
         name = _text(raw).lower().replace(" ", "_") if raw is not None else ""
+        name = cols.RENAMED.get(name, name)
         if not name:
             names.append(None)
             continue

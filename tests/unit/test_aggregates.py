@@ -90,9 +90,7 @@ def test_a_training_counts_once_and_its_people_at_every_level():
 
 
 def test_a_training_without_women_or_men_is_left_out_of_the_split():
-    rows = stats.contribution(facts(participants_women=None, participants_men=None))[
-        ActivityStat
-    ]
+    rows = stats.contribution(facts(participants_women=None, participants_men=None))[ActivityStat]
     assert rows[activity_row(LEAD, "", "trained_draft")] == 24
     assert rows[activity_row(LEAD, "", "split_draft")] == 0
     assert rows[activity_row(LEAD, "", "women_draft")] == 0
