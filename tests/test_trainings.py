@@ -42,7 +42,12 @@ API = "/api/v1/activities"
         (24, 25, None, ("participants_women", "25 women cannot be more than the 24")),
         (24, None, 30, ("participants_men", "30 men cannot be more than the 24")),
         (24, 10, 15, ("participants_men", "10 women and 15 men make 25, more than the 24")),
-        (None, 3, None, ("participants_women", "give the participants in total")),
+        (
+            None,
+            3,
+            None,
+            ("participants_women", "give the participants in total (participants_total)"),
+        ),
         (None, None, 3, ("participants_men", "give the participants in total")),
     ],
 )
@@ -144,7 +149,7 @@ def test_a_training_keeps_women_men_and_several_groups(client_as, session):
         (
             {"participants_total": DROP, "participants_women": DROP, "participants_men": 4},
             "participants_men",
-            "give the participants in total when you give the number of men",
+            "give the participants in total (participants_total) when you give the number of men",
         ),
         ({"participants_men": -1}, "participants_men", "greater than or equal to 0"),
     ],

@@ -180,7 +180,11 @@ def participants_problems(
     ):
         if value is not None and total is None:
             problems.append(
-                (name, f"give the participants in total when you give the number of {word}")
+                (
+                    name,
+                    f"give the participants in total (participants_total) when you give "
+                    f"the number of {word}",
+                )
             )
     if total is not None:
         if women is not None and women > total:
