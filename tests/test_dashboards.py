@@ -40,7 +40,7 @@ def test_aggregates_equal_a_recount_after_every_kind_of_write(client, client_as,
         "themes": ["border_management", "anti_smuggling"],
         "participants_total": 24,
         "participants_women": 7,
-        "target_group": "border_police",
+        "target_groups": ["border_police"],
         "locations": ["gevgelija"],
     }
     created = fp.post("/api/v1/activities", json=body).json()

@@ -67,7 +67,9 @@ _per_status(ActivityStat, "n", "trained", "women", "split", "alerts")
 
 
 class TrainingStat(Base):
-    """Trainings per month, lead mission and target group."""
+    """Trainings per month, lead mission and target group: a training with several
+    groups counts in each group's row ('' for none), so rows add up to more than the
+    trainings. `split` is the people whose sex was recorded (counting.py)."""
 
     __tablename__ = "training_stats"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -77,7 +79,7 @@ class TrainingStat(Base):
     target_group: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
-_per_status(TrainingStat, "n", "trained", "women")
+_per_status(TrainingStat, "n", "trained", "women", "split")
 
 
 class VisitStat(Base):

@@ -42,7 +42,7 @@ ACTIVITY_KEY = (
 )
 ACTIVITY_VALUES = _columns(*counting.FIGURES)
 TRAINING_KEY = ("mission_id", "period", "target_group")
-TRAINING_VALUES = _columns("n", "trained", "women")
+TRAINING_VALUES = _columns(*counting.TRAINING_FIGURES)
 VISIT_KEY = ("mission_id", "week", "location_id")
 VISIT_VALUES = _columns("n")
 TABLES = (
@@ -65,9 +65,10 @@ class Facts:
     start_date: date
     themes: tuple[str, ...]
     location_ids: tuple[int, ...]
-    target_group: str | None
+    target_groups: tuple[str, ...]
     participants_total: int | None
     participants_women: int | None
+    participants_men: int | None
     alert_level: str | None
     alert_closed: bool | None
 
@@ -83,9 +84,10 @@ class Facts:
             start_date=activity.start_date,
             themes=tuple(sorted(activity.themes)),
             location_ids=tuple(sorted(loc.id for loc in activity.locations)),
-            target_group=activity.target_group,
+            target_groups=tuple(sorted(activity.target_groups or ())),
             participants_total=activity.participants_total,
             participants_women=activity.participants_women,
+            participants_men=activity.participants_men,
             alert_level=activity.alert_level,
             alert_closed=activity.alert_closed,
         )
@@ -122,9 +124,7 @@ class Tally:
         type_ = facts.type
         trained = counting.people_trained(type_, facts.participants_total)
         women = counting.women_trained(type_, facts.participants_women)
-        split = counting.trained_with_women_known(
-            type_, facts.participants_total, facts.participants_women
-        )
+        split = counting.sex_recorded(type_, facts.participants_women, facts.participants_men)
         alert = int(counting.is_open_alert(type_, facts.alert_level, facts.alert_closed))
         month = month_of(facts.start_date)
         shape = (
@@ -147,13 +147,12 @@ class Tally:
             figures[3] += split
             figures[4] += alert
         status = facts.status
-        if counting.counts_as_training(type_):
-            key = (facts.mission_id, month, facts.target_group or "")
-            self.training[(key, f"n_{status}")] += 1
-            if trained:
-                self.training[(key, f"trained_{status}")] += trained
-            if women:
-                self.training[(key, f"women_{status}")] += women
+        # A training counts in each of its target groups' rows.
+        for group in counting.target_group_keys(type_, facts.target_groups):
+            key = (facts.mission_id, month, group)
+            for name, value in (("n", 1), ("trained", trained), ("women", women), ("split", split)):
+                if value:
+                    self.training[(key, f"{name}_{status}")] += value
         if counting.counts_as_visit(type_):
             week = week_of(facts.start_date)
             for location_id in facts.location_ids:
@@ -304,9 +303,10 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
             "n": 1,
             "trained": activity.participants_total or 0 if is_training else 0,
             "women": activity.participants_women or 0 if is_training else 0,
+            # people whose sex was recorded: the women and the men given
             "split": (
-                activity.participants_total or 0
-                if is_training and activity.participants_women is not None
+                (activity.participants_women or 0) + (activity.participants_men or 0)
+                if is_training
                 else 0
             ),
             "alerts": int(
@@ -341,9 +341,10 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
                             if mission_id == lead or name in ("n", "alerts"):
                                 activity_rows[(stat_key, f"{name}_{status}")] += value
         if is_training:
-            training_key = (lead, month, activity.target_group or "")
-            for name in ("n", "trained", "women"):
-                training_rows[(training_key, f"{name}_{status}")] += figures[name]
+            # one row per target group, each with the whole training; '' for none
+            for group in sorted(set(activity.target_groups or [])) or [""]:
+                for name in ("n", "trained", "women", "split"):
+                    training_rows[((lead, month, group), f"{name}_{status}")] += figures[name]
         if is_visit:
             monday = activity.start_date - timedelta(days=activity.start_date.weekday())
             for location in activity.locations:

@@ -3,9 +3,15 @@
 - An activity counts once for every mission involved: its lead mission and each
   mission taking part (`involvement`).
 - People trained are the participants of trainings; women trained, the women among
-  them; the *split* is the people trained on trainings that say how many were women
-  (the share of women is women / split). People count once, for the lead mission
-  (`LEAD_ONLY`), so a joint training does not train its participants twice.
+  them; the *split* is the people whose sex was recorded: the women and the men a
+  training gives (each may be left out; the rest of its participants are "not
+  recorded"). The share of women is women / split, over what was recorded only, and
+  is shown with the split and the people not recorded (trained - split). People count
+  once, for the lead mission (`LEAD_ONLY`), so a joint training does not train its
+  participants twice.
+- A training counts in the row of each of its target groups (training_stats), so the
+  rows per group add up to more than the total when a training has several groups; a
+  training without a group counts in the '' row.
 - An open alert is a monitoring visit whose alert level is low, elevated or high and
   that is not closed.
 - Every status counts, each in its own per-status column of the aggregates; which
@@ -19,10 +25,10 @@ independent check: it re-derives the figures without these functions.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, literal_column, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.activities.models import Activity, activity_other_missions
+from app.activities.models import Activity, ActivityTargetGroup, activity_other_missions
 from app.vocab import ActivityType, AlertLevel
 
 TRAINING = ActivityType.TRAINING.value
@@ -33,6 +39,8 @@ OPEN_ALERT_LEVELS = frozenset(
 
 # The figures of activity_stats, in the order the dashboards read them.
 FIGURES = ("n", "trained", "women", "split", "alerts")
+# The figures of training_stats (per lead mission, month and target group).
+TRAINING_FIGURES = ("n", "trained", "women", "split")
 # The figures a joint activity adds for its lead mission only.
 LEAD_ONLY = frozenset({"trained", "women", "split"})
 
@@ -48,13 +56,20 @@ def women_trained(activity_type: str, participants_women: int | None) -> int:
     return (participants_women or 0) if activity_type == TRAINING else 0
 
 
-def trained_with_women_known(
-    activity_type: str, participants_total: int | None, participants_women: int | None
+def sex_recorded(
+    activity_type: str, participants_women: int | None, participants_men: int | None
 ) -> int:
-    """The people trained that the share of women is taken over (the split)."""
-    if participants_women is None:
+    """The people trained whose sex was recorded (the split the share of women is over)."""
+    if activity_type != TRAINING:
         return 0
-    return people_trained(activity_type, participants_total)
+    return (participants_women or 0) + (participants_men or 0)
+
+
+def target_group_keys(activity_type: str, target_groups) -> tuple[str, ...]:
+    """The training_stats rows a training counts in: one per group, '' for none."""
+    if activity_type != TRAINING:
+        return ()
+    return tuple(sorted(set(target_groups or ()))) or ("",)
 
 
 def is_open_alert(activity_type: str, alert_level: str | None, alert_closed: bool | None) -> bool:
@@ -101,12 +116,18 @@ def women_trained_sql(*, is_lead: ColumnElement[bool] | None = None) -> ColumnEl
     return case((_lead_training(is_lead), func.coalesce(Activity.participants_women, 0)), else_=0)
 
 
-def trained_with_women_known_sql(
-    *, is_lead: ColumnElement[bool] | None = None
-) -> ColumnElement[int]:
-    """Per row: `trained_with_women_known`; 0 where `is_lead` is false."""
-    known = and_(_lead_training(is_lead), Activity.participants_women.is_not(None))
-    return case((known, func.coalesce(Activity.participants_total, 0)), else_=0)
+def sex_recorded_sql(*, is_lead: ColumnElement[bool] | None = None) -> ColumnElement[int]:
+    """Per row: `sex_recorded`; 0 where `is_lead` is false."""
+    recorded = func.coalesce(Activity.participants_women, 0) + func.coalesce(
+        Activity.participants_men, 0
+    )
+    return case((_lead_training(is_lead), recorded), else_=0)
+
+
+def target_group_sql() -> ColumnElement[str]:
+    """Per row of trainings outer-joined to activity_target_groups: `target_group_keys`."""
+    # one inline '' : PostgreSQL sees two bound parameters as two expressions
+    return func.coalesce(ActivityTargetGroup.target_group, literal_column("''"))
 
 
 def open_alert_sql() -> ColumnElement[int]:
@@ -125,7 +146,7 @@ def figures_sql(*, is_lead: ColumnElement[bool]) -> list[ColumnElement[int]]:
         func.count(),
         func.sum(people_trained_sql(is_lead=is_lead)),
         func.sum(women_trained_sql(is_lead=is_lead)),
-        func.sum(trained_with_women_known_sql(is_lead=is_lead)),
+        func.sum(sex_recorded_sql(is_lead=is_lead)),
         func.sum(open_alert_sql()),
     ]
 

@@ -20,8 +20,23 @@ class Headline(BaseModel):
     monitoring_visits: int = 0
     participants_trained: int = 0
     participants_women: int = 0
+    participants_sex_recorded: int = Field(
+        default=0,
+        description="People trained whose sex was recorded (the women and the men given): "
+        "what women_share is taken over.",
+    )
+    participants_sex_not_recorded: int = Field(
+        default=0, description="People trained whose sex was not recorded."
+    )
     women_share: float | None = Field(
-        default=None, description="Women among participants where the split is known, 0–1."
+        default=None,
+        description="Women among the people whose sex was recorded, 0–1; null when none was. "
+        "Never over everyone trained: see women_share_text.",
+    )
+    women_share_text: str = Field(
+        default="",
+        description='The share in words, as the pages and reports give it, e.g. "29% women, '
+        'of 24 people where recorded; 430 not recorded".',
     )
     reports: int = 0
     meetings: int = 0
@@ -60,10 +75,14 @@ class Heatmap(BaseModel):
 
 
 class TrainingGroup(BaseModel):
+    """One target group's trainings; a training with several groups is in each one's row."""
+
     target_group: str
     trainings: int
     participants: int
     women: int
+    men: int = Field(description="Men, where recorded.")
+    not_recorded: int = Field(description="Participants whose sex was not recorded.")
 
 
 class ActivityLine(BaseModel):

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, func, literal_column, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.activities import counting, policy
 from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitStat
 from app.activities.aggregates import week_of
-from app.activities.models import Activity, ActivityTheme
+from app.activities.models import Activity, ActivityTargetGroup, ActivityTheme
 from app.dashboards import periods
 from app.dashboards.schemas import (
     ActivityLine,
@@ -169,12 +169,34 @@ def _headline(by_type: dict[str, list[int]]) -> Headline:
         activities=n,
         participants_trained=trained,
         participants_women=women,
+        participants_sex_recorded=split,
+        participants_sex_not_recorded=max(trained - split, 0),
         women_share=round(women / split, 3) if split else None,
+        women_share_text=women_share_text(trained=trained, women=women, recorded=split),
         monitoring_visits=count(ActivityType.MONITORING_VISIT),
         reports=count(ActivityType.REPORT),
         meetings=count(ActivityType.MEETING),
         open_alerts=alerts,
     )
+
+
+def _people(n: int) -> str:
+    return f"{n:,} person" if n == 1 else f"{n:,} people"
+
+
+def women_share_text(*, trained: int, women: int, recorded: int) -> str:
+    """The share of women in words, over the people whose sex was recorded only, with how
+    many that is and how many were not recorded: one wording for the dashboard, the
+    comparison, the reports and the API (Headline.women_share_text)."""
+    if not trained and not recorded:
+        return ""
+    if not recorded:
+        return f"women and men not recorded for the {_people(trained)} trained"
+    share = f"{women / recorded:.0%} women"
+    not_recorded = max(trained - recorded, 0)
+    if not not_recorded:
+        return f"{share}, of {_people(recorded)}, all recorded"
+    return f"{share}, of {_people(recorded)} where recorded; {not_recorded:,} not recorded"
 
 
 # --- the mission summary and dashboard ------------------------------------------------------
@@ -400,10 +422,13 @@ def visits_heatmap(session: Session, *, mission: Mission, period: Period, user) 
 
 
 def trainings_by_group(session: Session, *, mission: Mission, period: Period, user):
+    """Trainings led by the mission, per target group: a training with several groups
+    counts in each group's row (so the rows add up to more than the trainings), one
+    without a group in the '' row. Women, men and "not recorded" are its three parts."""
     t = TrainingStat.__table__
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    # one inline '' for both: PostgreSQL sees two bound parameters as two expressions
-    target_group = func.coalesce(Activity.target_group, literal_column("''"))
+    figures = counting.TRAINING_FIGURES
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(figures))
+    target_group = counting.target_group_sql()
     for segment in periods.months_only(period.start, period.end):
         if segment.kind == "raw":
             query = (
@@ -412,7 +437,10 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
                     func.count(),
                     func.sum(counting.people_trained_sql()),
                     func.sum(counting.women_trained_sql()),
+                    func.sum(counting.sex_recorded_sql()),
                 )
+                .select_from(Activity)
+                .outerjoin(ActivityTargetGroup, ActivityTargetGroup.activity_id == Activity.id)
                 .where(
                     Activity.mission_id == mission.id,
                     Activity.type == counting.TRAINING,
@@ -428,7 +456,7 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
                     t.c.target_group,
                     *(
                         func.sum(policy.visible_stat(user, t, f, lead_column="mission_id"))
-                        for f in ("n", "trained", "women")
+                        for f in figures
                     ),
                 )
                 .where(
@@ -438,19 +466,27 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
                 )
                 .group_by(t.c.target_group)
             )
-        for group, n, trained, women in session.execute(query):
-            for i, value in enumerate((n, trained, women)):
+        for group, *values in session.execute(query):
+            for i, value in enumerate(values):
                 totals[group][i] += int(value or 0)
     order = [g for g in TargetGroup.values() if g in totals] + [
         g for g in totals if g not in TargetGroup.values()
     ]
-    return [
-        TrainingGroup(
-            target_group=g, trainings=totals[g][0], participants=totals[g][1], women=totals[g][2]
-        )
-        for g in order
-        if totals[g][0]
-    ]
+    groups = []
+    for g in order:
+        n, trained, women, recorded = totals[g]
+        if n:
+            groups.append(
+                TrainingGroup(
+                    target_group=g,
+                    trainings=n,
+                    participants=trained,
+                    women=women,
+                    men=recorded - women,
+                    not_recorded=max(trained - recorded, 0),
+                )
+            )
+    return groups
 
 
 def _line(activity: Activity) -> ActivityLine:

@@ -194,6 +194,7 @@ def build(
             selectinload(Activity.other_missions),
             selectinload(Activity.locations),
             selectinload(Activity.partners),
+            selectinload(Activity.target_group_rows),
         )
     ).all()
     sections = {a.value: Section(a.value, a.label, []) for a in ResponseArea}
@@ -211,9 +212,10 @@ def build(
                     _when(activity),
                     activity.mission.code,
                     activity.title,
-                    _label("TargetGroup", activity.target_group),
+                    ", ".join(_label("TargetGroup", g) for g in activity.target_groups or ()),
                     _num(activity.participants_total),
                     _num(activity.participants_women),
+                    _num(activity.participants_men),
                 ]
             )
         elif activity.type == ActivityType.REPORT.value:
@@ -253,7 +255,8 @@ def _num(value) -> str:
 
 def headline_rows(summary: MissionSummary) -> list[tuple[str, str]]:
     h = summary.headline
-    share = f" ({h.women_share:.0%} women)" if h.women_share is not None else ""
+    # the share over the people whose sex was recorded, in the dashboard's words
+    share = f" ({h.women_share_text})" if h.women_share_text else ""
     return [
         ("Activities", f"{h.activities:,}"),
         ("Monitoring visits", f"{h.monitoring_visits:,}"),
@@ -320,7 +323,7 @@ def to_docx(report: Report) -> bytes:
     for heading, columns, rows in (
         (
             "Trainings",
-            ["When", "Mission", "Title", "Target group", "Participants", "Women"],
+            ["When", "Mission", "Title", "Target groups", "Participants", "Women", "Men"],
             report.trainings,
         ),
         ("Reports", ["When", "Mission", "Reference", "Kind", "Title"], report.reports),

@@ -75,17 +75,23 @@
         series: [{ type: "heatmap", data: cells }],
       };
     },
+    // People trained per target group in three stacked parts: women, men, and those whose
+    // sex was not recorded (grey, its own part), so "not recorded" is never drawn
+    // as zero women.
     "bar-groups": function (d) {
+      var part = function (name, values, color) {
+        return { name: name, type: "bar", stack: "people", data: values, itemStyle: { color: color } };
+      };
       return {
-        color: PALETTE,
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { bottom: 0 },
         grid: { left: 8, right: 16, top: 8, bottom: 40, containLabel: true },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: d.groups },
         series: [
-          { name: "People trained", type: "bar", data: d.participants },
-          { name: "of whom women", type: "bar", data: d.women },
+          part("Women", d.women, PALETTE[3]),
+          part("Men", d.men, PALETTE[2]),
+          part("Not recorded", d.not_recorded, "#b9c0c6"),
         ],
       };
     },
