@@ -25,10 +25,8 @@ from app.activities.fields import ALL_TYPE_FIELDS, TYPE_FIELDS
 from app.seeding import SEEDS_DIR, expand_visit_schedule
 from app.vocab import ActivityType
 
-# issue 13 renames the training field; either spelling is the same field here
-ALIASES = {"target_groups": "target_group"}
 COMMON_OPTIONAL = {"end", "other_missions", "locations", "partners", "project"}
-OPTIONAL = COMMON_OPTIONAL | {ALIASES.get(name, name) for name in ALL_TYPE_FIELDS}
+OPTIONAL = COMMON_OPTIONAL | set(ALL_TYPE_FIELDS)
 
 # Activities the study does not date: the seeds' convention gives them the study's core
 # period, 2015 to 2016, and says "(undated in the study)". Their `end` is the convention's,
@@ -153,14 +151,14 @@ GIVEN: dict[str, set[str]] = {
     "srb-traffic-management-assistance": {"partners", "assistance_kind"},
     "srb-local-authorities-unhcr-dialogue": {"partners", "meeting_kind", "organisations_present"},
     "srb-regional-housing-programme": {"partners"},
-    "mkd-frontline-workers-training": {"target_group", "participants_total"},  # 60
-    "mkd-lawyers-legal-aid-training": {"project", "target_group", "participants_total"},  # 20
+    "mkd-frontline-workers-training": {"target_groups", "participants_total"},  # 60
+    "mkd-lawyers-legal-aid-training": {"project", "target_groups", "participants_total"},  # 20
     "mkd-legal-aid-victims": {"project", "assistance_kind"},
-    "mkd-judges-prosecutors-training": {"end", "target_group", "participants_total"},  # 50
+    "mkd-judges-prosecutors-training": {"end", "target_groups", "participants_total"},  # 50
     # §6.6
     "srb-mobile-police-station": {"project"},
-    "mkd-border-police-training": {"end", "project", "target_group", "participants_total"},
-    "mne-border-police-training-plans-2017": {"target_group"},  # §4.2: a plan for 2017
+    "mkd-border-police-training": {"end", "project", "target_groups", "participants_total"},
+    "mne-border-police-training-plans-2017": {"target_groups"},  # §4.2: a plan for 2017
     "bih-brcko-police-training-request": {"locations", "partners", "organisations_present"},
     "alb-border-points-computers": {"partners", "assistance_kind"},
     "alb-child-protection-information": {"end", "project"},  # end: "18-month" from Jan 2016
@@ -168,7 +166,7 @@ GIVEN: dict[str, set[str]] = {
         "end",  # "two-year" from June 2016
         "partners",
         "project",
-        "target_group",
+        "target_groups",
         "participants_total",  # "a total of 200 officials"
     },
     "alb-kos-jiec": set(),
@@ -222,7 +220,7 @@ def has_value(value) -> bool:
 
 
 def valued_fields(record: dict) -> set[str]:
-    return {ALIASES.get(k, k) for k, v in record.items() if has_value(v)} & OPTIONAL
+    return {k for k, v in record.items() if has_value(v)} & OPTIONAL
 
 
 # --- the fields each record gives --------------------------------------------------------------
@@ -241,7 +239,7 @@ def test_a_seed_activity_has_values_exactly_where_the_study_gives_them(record):
     valued = valued_fields(record)
     assert valued - given == set(), f"{key}: values the study does not give"
     assert given - valued == set(), f"{key}: GIVEN lists fields the record leaves empty"
-    own = {ALIASES.get(name, name) for name in TYPE_FIELDS[ActivityType(record["type"])]}
+    own = set(TYPE_FIELDS[ActivityType(record["type"])])
     assert valued <= own | COMMON_OPTIONAL, f"{key}: a field of another activity type"
 
 
