@@ -77,6 +77,7 @@ def compare_page(request: Request, session: SessionDep, user: SignedIn):
         theme=wanted.theme,
         dimension=wanted.dimension,
         axis=wanted.axis,
+        reconstructed=wanted.reconstructed,
         user=user,
     )
     peak = max((v for row in data.rows for v in row.cells.values()), default=0)
