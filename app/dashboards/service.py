@@ -530,9 +530,7 @@ def visits_heatmap(session: Session, *, mission: Mission, period: Period, user) 
     """Approved monitoring visits per location per week: weeks starting within the period,
     between the first and the last week with such a visit."""
     v = VisitStat.__table__
-    visible = policy.stat_of_status(
-        user, v, "n", Status.APPROVED.value, lead_column="mission_id"
-    )
+    visible = policy.stat_of_status(user, v, "n", Status.APPROVED.value, lead_column="mission_id")
     first, last = session.execute(
         select(func.min(v.c.week), func.max(v.c.week)).where(
             v.c.mission_id == mission.id, visible > 0
