@@ -270,9 +270,9 @@ def _headline(by_type: Tallies, mission_id: int) -> Headline:
     for (mid, _), counts in by_type.apart.items():
         if mid == mission_id:
             apart.update(counts)
-    for (mid, _), count in by_type.may.items():
+    for (mid, _), maybe in by_type.may.items():
         if mid == mission_id:
-            may += count
+            may += maybe
     figure = dict(zip(FIGURES, sums, strict=True))
 
     def count(activity_type: ActivityType) -> int:

@@ -24,15 +24,44 @@
     option.xAxis = [option.xAxis];
     option.yAxis = [option.yAxis];
     if (!unknown.length) return option;
-    option.grid[0].right = "30%";
-    option.grid.push({ left: "74%", right: 16, top: 16, bottom: 64, containLabel: false });
+    // beside the months on a wide screen, below them on a phone
+    if (window.innerWidth < 600) {
+      option.grid[0].bottom = "52%";
+      option.grid.push({ left: 40, right: 16, top: "58%", bottom: 64, containLabel: false });
+    } else {
+      option.grid[0].right = "30%";
+      option.grid.push({ left: "74%", right: 16, top: 16, bottom: 64, containLabel: false });
+    }
     option.xAxis.push({
       type: "category", gridIndex: 1,
-      data: unknown.map(function (b) { return b.inside ? b.label : b.label + " *"; }),
-      axisLabel: { interval: 0, rotate: 30, fontSize: 10 },
-      name: "month unknown", nameLocation: "middle", nameGap: 48,
+      // "2015" or "Q3 2015"; * when it only may fall in the period
+      data: unknown.map(function (b) {
+        return b.label.replace(", month unknown", "") + (b.inside ? "" : " *");
+      }),
+      axisLabel: { interval: 0, fontSize: 10, rotate: unknown.length > 4 ? 30 : 0 },
+      name: "month unknown", nameLocation: "middle", nameGap: unknown.length > 4 ? 36 : 22,
     });
-    option.yAxis.push({ type: "value", gridIndex: 1, minInterval: 1 });
+    // one scale for both grids, so a bar "month unknown" reads against the months
+    var top = 1;
+    d.months.forEach(function (m, i) {
+      var total = 0;
+      names.forEach(function (n) {
+        var v = (d.series[n] || [])[i] || 0;
+        total = stacked ? total + v : Math.max(total, v);
+      });
+      top = Math.max(top, total);
+    });
+    unknown.forEach(function (b) {
+      var total = 0;
+      Object.keys(b.series).forEach(function (n) {
+        total = stacked ? total + b.series[n] : Math.max(total, b.series[n]);
+      });
+      top = Math.max(top, total);
+    });
+    var step = top > 50 ? 10 : top > 10 ? 5 : 1;
+    top = Math.ceil(top / step) * step;
+    option.yAxis[0].max = top;
+    option.yAxis.push({ type: "value", gridIndex: 1, minInterval: 1, max: top });
     names.forEach(function (n, i) {
       option.series.push({
         name: nameOf(n), type: "bar", xAxisIndex: 1, yAxisIndex: 1,
@@ -118,7 +147,7 @@
           type: "category",
           data: d.locations,
           // whole names, broken over lines on a phone rather than cut off
-          axisLabel: { width: window.innerWidth < 600 ? 90 : 180, overflow: "break", fontSize: 11 },
+          axisLabel: { width: window.innerWidth < 600 ? 90 : 180, overflow: "break", lineHeight: 13, fontSize: 11 },
         },
         visualMap: {
           type: "piecewise", orient: "horizontal", left: "center", bottom: 0,
