@@ -298,3 +298,43 @@ def test_rebuild_command_recounts_damaged_aggregates(engine, session, monkeypatc
     assert result.exit_code == 0, result.output
     assert "recounted" in result.output
     _assert_aggregates_match_recount(session)
+
+
+@pytest.mark.parametrize("login", ["hom.mkd", "cpc", "admin"])
+def test_the_days_at_the_ends_of_a_period_are_read_through_the_date_index(session, login):
+    """The raw part of a period in days reads the rows of its end months through the
+    start_date index for every reader, never every record of a status (SQLite's plan)."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    user = Viewer.of(demo_user(session, login))
+    segment = split(date(2015, 6, 15), date(2016, 3, 10))[0]
+    assert segment.kind == "raw"
+    for axis in ("area", "type", "theme"):
+        query = service._raw_query(
+            segment,
+            user=user,
+            axis=axis,
+            theme=None,
+            dimension=None,
+            mission_id=None,
+            reconstructed=True,
+        )
+        details = [row[3] for row in _query_plan(session, query)]
+        assert any("ix_activities_start_date_id" in d for d in details), details
+        assert not any(d.startswith("SCAN activities") for d in details), details
+
+
+def _query_plan(session, query) -> list:
+    """SQLite's EXPLAIN QUERY PLAN of `query`, with its parameters bound as the app binds them."""
+    from sqlalchemy import event
+
+    connection = session.connection()
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        return "EXPLAIN QUERY PLAN " + statement, parameters
+
+    event.listen(connection, "before_cursor_execute", explain, retval=True)
+    try:
+        return list(connection.execute(query))
+    finally:
+        event.remove(connection, "before_cursor_execute", explain)

@@ -1,12 +1,15 @@
 """Counting activities per mission: the mission dashboard, its summary and the comparison.
 
 A mission's figures count every activity it leads or takes part in, so a joint
-visit shows on both missions; people trained count once, for the lead mission.
-Everything is filtered by what the reader may see (app/activities/policy.py).
+visit shows on both missions; people trained count once, for the lead mission. The
+figures are of approved records whose date lies wholly in the period; what else the
+reader may see (policy.py) is counted apart, and so are records whose partial date
+only may fall in the period (the rules: app/activities/counting.py).
 
 Counts come from the aggregates (app/activities/aggregates.py) for whole years and
-months, and from the raw activities only for the days left at the ends of the
-period (app/dashboards/periods.py), so the cost does not grow with the data.
+months and for records known only to their quarter or year, and from the raw
+activities only for the (at most two) months at the ends of the period
+(app/dashboards/periods.py), so the cost does not grow with the data.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import String, and_, cast, func, literal_column, select
+from sqlalchemy import String, cast, func, literal_column, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.activities import counting, policy
@@ -142,14 +145,11 @@ def _add(tallies: Tallies, key, values, statuses, *, wholly: bool) -> None:
 def _raw_query(segment, *, user, axis, theme, dimension, mission_id, reconstructed):
     """Figures from the raw rows of the months at the ends of a period, by mission, column,
     status, precision and whether the record starts inside the segment."""
-    in_months = and_(
-        Activity.start_date >= segment.start.replace(day=1),
-        Activity.start_date <= segment.end,
-        policy.visible_activities(user),
+    # only the dates inside the expansion, so it walks the start_date index (a status
+    # condition there would make SQLite scan every record of that status)
+    inv = counting.involvement(
+        Activity.start_date >= segment.start.replace(day=1), Activity.start_date <= segment.end
     )
-    if not reconstructed:
-        in_months = and_(in_months, Activity.provenance != counting.RECONSTRUCTED)
-    inv = counting.involvement(in_months)
     columns = {"area": Activity.response_area, "type": Activity.type, "theme": ActivityTheme.theme}
     column = columns[axis]
     starts_inside = Activity.start_date >= segment.start
@@ -164,7 +164,10 @@ def _raw_query(segment, *, user, axis, theme, dimension, mission_id, reconstruct
         )
         .select_from(inv)
         .join(Activity, Activity.id == inv.c.activity_id)
+        .where(policy.visible_activities(user))
     )
+    if not reconstructed:
+        query = query.where(Activity.provenance != counting.RECONSTRUCTED)
     if axis == "theme":
         query = query.join(ActivityTheme, ActivityTheme.activity_id == Activity.id)
         if theme:
@@ -500,21 +503,22 @@ def _unknown_months(session: Session, period: Period, stat_query, key) -> list[U
 
 def _raw_monthly(session, segment, *, by, mission_id, theme, dimension, reconstructed):
     """Approved records known to the day in the days at an end of the period."""
-    conditions = [
-        Activity.start_date >= segment.start,
-        Activity.start_date <= segment.end,
-        Activity.start_precision == DatePrecision.DAY.value,
-        Activity.status == Status.APPROVED.value,
-    ]
-    if not reconstructed:
-        conditions.append(Activity.provenance != counting.RECONSTRUCTED)
-    inv = counting.involvement(*conditions)
+    # only the dates inside the expansion, so it walks the start_date index
+    inv = counting.involvement(
+        Activity.start_date >= segment.start, Activity.start_date <= segment.end
+    )
     key = inv.c.mission_id if by == "mission" else Activity.type
     query = (
         select(cast(Activity.start_date, String), key, func.count())
         .select_from(inv)
         .join(Activity, Activity.id == inv.c.activity_id)
+        .where(
+            Activity.start_precision == DatePrecision.DAY.value,
+            Activity.status == Status.APPROVED.value,
+        )
     )
+    if not reconstructed:
+        query = query.where(Activity.provenance != counting.RECONSTRUCTED)
     if mission_id is not None:
         query = query.where(inv.c.mission_id == mission_id)
     if theme:
