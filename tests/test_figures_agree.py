@@ -107,6 +107,10 @@ def test_every_view_gives_the_same_approved_figures_and_shows_the_rest_apart(
             for key in ("activities", "monitoring_visits", "open_alerts", "not_approved"):
                 assert row["headline"][key] == h[key], (where, key)
             assert sum(row["cells"].values()) == h["activities"], where
+            compare_page = client.get("/compare", params=params).text
+            mkd_row = compare_page[compare_page.index('<a href="/missions/MKD?') :]
+            mkd_row = mkd_row[: mkd_row.index("</tr>")]
+            assert f"<strong>{h['activities']:,}</strong>" in mkd_row, where
 
             # the dashboard page
             page = client.get("/missions/MKD", params=params).text
