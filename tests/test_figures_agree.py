@@ -207,3 +207,31 @@ def _mission_id(session, code: str) -> int:
     from app.missions.models import Mission
 
     return session.scalar(select(Mission.id).where(Mission.code == code))
+
+
+def test_figures_that_include_reconstructed_records_say_so(client_as):
+    """Skopje's visits reconstructed from the study's frequencies: named on the dashboard,
+    the comparison and the report (one line for the series, not each note), and countable
+    out of the comparison."""
+    reader = client_as("cpc")
+    params = {"from": "2015", "to": "2016"}
+    h = reader.get("/api/v1/missions/MKD/summary", params=params).json()["headline"]
+    assert h["reconstructed"] > 0
+    words = f"{h['reconstructed']:,} records reconstructed from the frequencies the study reports"
+    page = reader.get("/missions/MKD", params=params).text
+    assert words in page
+    assert page.count("records reconstructed from the frequencies") >= 2  # headline and charts
+    compare = reader.get("/compare", params=params).text
+    assert 'class="rec-mark"' in compare and "reconstructed from the frequencies" in compare
+    report = reader.get("/missions/MKD/report", params=params).text
+    assert (
+        f"{h['reconstructed']:,} of the {h['activities']:,} activities are reconstructed" in report
+    )
+    assert report.count("reconstructed from the frequencies the study reports (not records") == 1
+    hidden = reader.get("/api/v1/compare", params={**params, "reconstructed": "false"}).json()
+    shown = reader.get("/api/v1/compare", params=params).json()
+    mkd_hidden = next(r for r in hidden["rows"] if r["mission"] == "MKD")["headline"]
+    mkd_shown = next(r for r in shown["rows"] if r["mission"] == "MKD")["headline"]
+    assert hidden["reconstructed_shown"] is False
+    assert mkd_hidden["activities"] == mkd_shown["activities"] - h["reconstructed"]
+    assert mkd_hidden["reconstructed"] == 0

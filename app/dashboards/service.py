@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, func, literal_column, select
+from sqlalchemy import String, cast, func, literal, literal_column, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.activities import counting, policy
@@ -105,14 +105,14 @@ def _stat_query(t, *, user, axis, theme, dimension, mission_id, reconstructed, e
     """Approved FIGURES and the counts apart per status, by mission and column."""
     column = {"area": t.c.response_area, "type": t.c.type, "theme": t.c.theme}[axis]
     approved = Status.APPROVED.value
-    sums = [
-        func.sum(
-            _n(user, t, approved, reconstructed)
-            if figure == "n"
-            else policy.stat_of_status(user, t, figure, approved)
-        )
-        for figure in FIGURES
-    ]
+    def approved_sum(figure: str):
+        if figure == "n":
+            return _n(user, t, approved, reconstructed)
+        if figure == "recon" and not reconstructed:  # left out, so none counted
+            return literal(0)
+        return policy.stat_of_status(user, t, figure, approved)
+
+    sums = [func.sum(approved_sum(figure)) for figure in FIGURES]
     apart = [func.sum(_n(user, t, s, reconstructed)) for s in policy.statuses_apart(user)]
     query = select(t.c.mission_id, column, *extra, *sums, *apart).where(
         t.c.level == _level(axis, dimension)
