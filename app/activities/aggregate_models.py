@@ -85,7 +85,8 @@ _per_status(TrainingStat, "n", "trained", "women")
 
 
 class VisitStat(Base):
-    """Monitoring visits per week (its Monday), location and lead mission."""
+    """Monitoring visits known to the day, per week (its Monday), location and lead mission;
+    a visit dated only to a month, quarter or year has no week and is not counted here."""
 
     __tablename__ = "visit_stats"
     __table_args__ = ({"sqlite_with_rowid": False},)

@@ -160,7 +160,7 @@ class Tally:
                 self.training[(key, f"trained_{status}")] += trained
             if women:
                 self.training[(key, f"women_{status}")] += women
-        if counting.counts_as_visit(type_):
+        if counting.counts_as_visit(type_) and counting.known_to_the_day(facts.start_precision):
             week = week_of(facts.start_date)
             for location_id in facts.location_ids:
                 self.visits[((facts.mission_id, week, location_id), f"n_{status}")] += 1
@@ -354,7 +354,7 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
             training_key = (lead, month, activity.target_group or "")
             for name in ("n", "trained", "women"):
                 training_rows[(training_key, f"{name}_{status}")] += figures[name]
-        if is_visit:
+        if is_visit and activity.start_precision == "day":  # a week only for a known day
             monday = activity.start_date - timedelta(days=activity.start_date.weekday())
             for location in activity.locations:
                 visit_rows[((lead, monday, location.id), f"n_{status}")] += 1

@@ -109,8 +109,13 @@ def counts_as_training(activity_type: str) -> bool:
 
 
 def counts_as_visit(activity_type: str) -> bool:
-    """Monitoring visits are also counted per location and week (visit_stats)."""
+    """Monitoring visits are also counted per location and week (visit_stats), when their
+    day is known (`known_to_the_day`): a visit of "March 2016" has no week."""
     return activity_type == MONITORING_VISIT
+
+
+def known_to_the_day(precision: str | None) -> bool:
+    return precision in (None, DatePrecision.DAY.value)
 
 
 # --- raw rows (SQL) ----------------------------------------------------------------------------

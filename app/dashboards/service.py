@@ -105,6 +105,7 @@ def _stat_query(t, *, user, axis, theme, dimension, mission_id, reconstructed, e
     """Approved FIGURES and the counts apart per status, by mission and column."""
     column = {"area": t.c.response_area, "type": t.c.type, "theme": t.c.theme}[axis]
     approved = Status.APPROVED.value
+
     def approved_sum(figure: str):
         if figure == "n":
             return _n(user, t, approved, reconstructed)

@@ -5,7 +5,8 @@ month; its monthly row now has a grain of its own ('q-unk', 'y-unk'), and the 'm
 rows hold only records known to the month or the day. Two figures are added per status:
 `recon_*` (reconstructed records) and `synth_*` (synthetic ones). The upgrade refills
 activity_stats from the activities with plain SQL, so it does not depend on the
-application code of the day; the downgrade refills it the old way.
+application code of the day; the downgrade refills it the old way. visit_stats (visits
+per week) keeps only visits known to the day: a visit of "March 2016" has no week.
 
 Revision ID: 0009
 Revises: 0006
@@ -37,6 +38,7 @@ def upgrade() -> None:
         )
     op.execute("DELETE FROM activity_stats")
     _fill(op.get_bind().dialect.name, honest=True)
+    _fill_visits(op.get_bind().dialect.name, honest=True)
 
 
 def downgrade() -> None:
@@ -45,6 +47,7 @@ def downgrade() -> None:
         # SQLite (3.35+) and PostgreSQL both drop a plain column in place
         op.execute(f"ALTER TABLE activity_stats DROP COLUMN {figure}_{status}")
     _fill(op.get_bind().dialect.name, honest=False)
+    _fill_visits(op.get_bind().dialect.name, honest=False)
 
 
 def _per_status(name: str, expression: str) -> list[tuple[str, str]]:
@@ -129,3 +132,25 @@ def _fill(dialect: str, *, honest: bool) -> None:
             WHERE {where}
             GROUP BY {", ".join(groups)}
         """)
+
+
+def _fill_visits(dialect: str, *, honest: bool) -> None:
+    """Refill visit_stats: `honest` counts only visits known to the day (this revision)."""
+    if dialect == "postgresql":
+        week = "CAST(date_trunc('week', a.start_date) AS DATE)"
+    else:
+        week = (
+            "date(a.start_date, '-' || ((CAST(strftime('%w', a.start_date) AS INTEGER) + 6) % 7)"
+            " || ' days')"
+        )
+    known = "AND a.start_precision = 'day'" if honest else ""
+    visits = _per_status("n", "1")
+    op.execute("DELETE FROM visit_stats")
+    op.execute(f"""
+        INSERT INTO visit_stats (mission_id, week, location_id,
+            {", ".join(name for name, _ in visits)})
+        SELECT a.mission_id, {week}, al.location_id, {", ".join(sql for _, sql in visits)}
+        FROM activities a JOIN activity_locations al ON al.activity_id = a.id
+        WHERE a.type = 'monitoring_visit' {known}
+        GROUP BY a.mission_id, {week}, al.location_id
+    """)

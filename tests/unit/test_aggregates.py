@@ -239,3 +239,9 @@ def test_reconstructed_and_synthetic_records_are_counted_as_such():
     reconstructed = stats.contribution(visit(provenance="reconstructed"))[ActivityStat]
     assert reconstructed[(activity_row(LEAD, "", "recon_draft")[0], "recon_draft")] == 1
     assert reconstructed[(activity_row(LEAD, "", "synth_draft")[0], "synth_draft")] == 0
+
+
+def test_a_visit_known_only_to_its_month_has_no_week():
+    by_day = stats.contribution(visit())[VisitStat]
+    by_month = stats.contribution(visit(start_date=date(2016, 3, 1), start_precision="month"))
+    assert by_day and not by_month[VisitStat]
