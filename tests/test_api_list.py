@@ -63,8 +63,11 @@ def involves(code: str):
 
 
 def starts_between(first: date | None, last: date | None):
+    """The period rule of app/activities/counting.py: all of the record's (partial) date
+    lies in [first, last], so "2015" is not between 2015-01 and 2015-03."""
     return lambda a: (
-        (first is None or start_of(a) >= first) and (last is None or start_of(a) <= last)
+        (first is None or start_of(a) >= first)
+        and (last is None or PartialDate.parse(a["start"]).end <= last)
     )
 
 

@@ -63,6 +63,8 @@ class Facts:
     dimension: str
     status: str
     start_date: date
+    start_precision: str
+    provenance: str
     themes: tuple[str, ...]
     location_ids: tuple[int, ...]
     target_groups: tuple[str, ...]
@@ -82,6 +84,8 @@ class Facts:
             dimension=activity.dimension,
             status=activity.status,
             start_date=activity.start_date,
+            start_precision=activity.start_precision,
+            provenance=activity.provenance,
             themes=tuple(sorted(activity.themes)),
             location_ids=tuple(sorted(loc.id for loc in activity.locations)),
             target_groups=tuple(sorted(activity.target_groups or ())),
@@ -108,13 +112,13 @@ class Tally:
     """Many activities' contributions, summed by *shape* before they are expanded.
 
     An activity's rows in activity_stats depend only on its shape (missions, type,
-    area, dimension, status, themes and month); a bulk load adds each activity to its
-    shape's running figures and expands every distinct shape into its rows once, so
+    area, dimension, status, themes, month and how well it is known); a bulk load adds each
+    activity to its shape's running figures and expands every distinct shape into its rows once, so
     100,000 imported rows cost about as much as the few hundred shapes they fall into.
     """
 
     def __init__(self) -> None:
-        # shape -> [n, trained, women, split, alerts]
+        # shape -> the sums of counting.FIGURES
         self.shapes: dict[tuple, list[int]] = {}
         self.training: Counter = Counter()
         self.visits: Counter = Counter()
@@ -126,7 +130,10 @@ class Tally:
         women = counting.women_trained(type_, facts.participants_women)
         split = counting.sex_recorded(type_, facts.participants_women, facts.participants_men)
         alert = int(counting.is_open_alert(type_, facts.alert_level, facts.alert_closed))
+        recon = counting.is_reconstructed(facts.provenance)
+        synth = counting.is_synthetic(facts.provenance)
         month = month_of(facts.start_date)
+        grain = counting.grain_of(facts.start_precision)
         shape = (
             facts.mission_id,
             facts.other_mission_ids,
@@ -135,17 +142,16 @@ class Tally:
             facts.dimension,
             facts.status,
             facts.themes,
+            grain,
             month,
         )
+        values = (1, trained, women, split, alert, recon, synth)
         figures = self.shapes.get(shape)
         if figures is None:
-            self.shapes[shape] = [1, trained, women, split, alert]
+            self.shapes[shape] = list(values)
         else:
-            figures[0] += 1
-            figures[1] += trained
-            figures[2] += women
-            figures[3] += split
-            figures[4] += alert
+            for i, value in enumerate(values):
+                figures[i] += value
         status = facts.status
         # A training counts in each of its target groups' rows.
         for group in counting.target_group_keys(type_, facts.target_groups):
@@ -153,7 +159,7 @@ class Tally:
             for name, value in (("n", 1), ("trained", trained), ("women", women), ("split", split)):
                 if value:
                     self.training[(key, f"{name}_{status}")] += value
-        if counting.counts_as_visit(type_):
+        if counting.counts_as_visit(type_) and counting.known_to_the_day(facts.start_precision):
             week = week_of(facts.start_date)
             for location_id in facts.location_ids:
                 self.visits[((facts.mission_id, week, location_id), f"n_{status}")] += 1
@@ -164,16 +170,16 @@ class Tally:
         for model in (ActivityStat, TrainingStat, VisitStat):
             result.setdefault(model, Counter())
         stats = result[ActivityStat]
-        for shape, (n, trained, women, split, alerts) in self.shapes.items():
-            lead_id, other_ids, type_, area, dimension, status, themes, month = shape
-            periods = (("month", month), ("year", month.replace(month=1)))
+        for shape, sums in self.shapes.items():
+            lead_id, other_ids, type_, area, dimension, status, themes, grain, month = shape
+            periods = ((grain, month), (counting.YEAR_GRAIN, month.replace(month=1)))
             levels = (
                 ("fine", type_, area, dimension),
                 ("area", ALL, area, ALL),
                 ("type", type_, ALL, ALL),
                 ("all", ALL, ALL, ALL),
             )
-            figures = dict(zip(counting.FIGURES, (n, trained, women, split, alerts), strict=True))
+            figures = dict(zip(counting.FIGURES, sums, strict=True))
             lead_values = {f"{name}_{status}": value for name, value in figures.items()}
             # A joint activity counts for each mission involved; the people it
             # trained count once, for the lead mission.
@@ -314,11 +320,15 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
                 and activity.alert_level in ("low", "elevated", "high")
                 and not activity.alert_closed
             ),
+            "recon": int(activity.provenance == "reconstructed"),
+            "synth": int(activity.provenance == "synthetic"),
         }
         month = date(activity.start_date.year, activity.start_date.month, 1)
+        # a date known only to its quarter or year has no month of its own
+        month_grain = {"quarter": "q-unk", "year": "y-unk"}.get(activity.start_precision, "month")
         missions = [lead] + [m.id for m in activity.other_missions]
         for mission_id in missions:
-            for grain, period in (("month", month), ("year", date(month.year, 1, 1))):
+            for grain, period in ((month_grain, month), ("year", date(month.year, 1, 1))):
                 for theme in ["", *activity.themes]:
                     for level, type_, area, dimension in (
                         ("fine", activity.type, activity.response_area, activity.dimension),
@@ -338,14 +348,14 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
                             dimension,
                         )
                         for name, value in figures.items():
-                            if mission_id == lead or name in ("n", "alerts"):
+                            if mission_id == lead or name not in ("trained", "women", "split"):
                                 activity_rows[(stat_key, f"{name}_{status}")] += value
         if is_training:
             # one row per target group, each with the whole training; '' for none
             for group in sorted(set(activity.target_groups or [])) or [""]:
                 for name in ("n", "trained", "women", "split"):
                     training_rows[((lead, month, group), f"{name}_{status}")] += figures[name]
-        if is_visit:
+        if is_visit and activity.start_precision == "day":  # a week only for a known day
             monday = activity.start_date - timedelta(days=activity.start_date.weekday())
             for location in activity.locations:
                 visit_rows[((lead, monday, location.id), f"n_{status}")] += 1

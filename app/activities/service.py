@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.accounts.actor import Actor
 from app.activities import policy, writes
+from app.activities.counting import wholly_within_sql
 from app.activities.fields import ALL_TYPE_FIELDS, TYPE_FIELDS
 from app.activities.models import (
     Activity,
@@ -458,10 +459,9 @@ def apply_filters(query: Select, filters: ActivityFilters) -> Select:
                 activity_locations.c.location_id == filters.location.id,
             )
         )
-    if filters.date_from is not None:
-        query = query.where(Activity.start_date >= filters.date_from)
-    if filters.date_to is not None:
-        query = query.where(Activity.start_date <= filters.date_to)
+    if filters.date_from is not None or filters.date_to is not None:
+        # the dashboards' rule: all of the record's (partial) date lies in the period
+        query = query.where(wholly_within_sql(filters.date_from, filters.date_to))
     if filters.q:
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern += "%"

@@ -26,6 +26,8 @@ def facts(**overrides) -> stats.Facts:
         "dimension": "politico_military",
         "status": "draft",
         "start_date": date(2016, 3, 15),
+        "start_precision": "day",
+        "provenance": "entered",
         "themes": ("border_management",),
         "location_ids": (),
         "target_groups": ("border_police",),
@@ -247,3 +249,32 @@ def test_facts_and_recount_read_unsaved_records():
         row = (LEAD, date(2016, 3, 1), group, 0, 2, 0, 0, 0, 20, 0, 0, 0, 8, 0, 0, 0, 18, 0, 0)
         assert row in recounted["training_stats"]
     assert recounted["visit_stats"] == set()
+
+
+def test_a_date_known_only_to_its_year_or_quarter_has_no_month_row():
+    """ "2016" goes to a year-only row on 1 January, never to January's monthly row; the
+    yearly row counts it like any record of 2016."""
+    for precision, grain, period in (
+        ("year", "y-unk", date(2016, 1, 1)),
+        ("quarter", "q-unk", date(2016, 1, 1)),
+    ):
+        start = date(2016, 1, 1)
+        stats_ = stats.contribution(facts(start_date=start, start_precision=precision))[
+            ActivityStat
+        ]
+        keys = {key for key, _ in stats_}
+        assert (grain, "all", "", LEAD, period, LEAD, ALL, ALL, ALL) in keys
+        assert ("year", "all", "", LEAD, date(2016, 1, 1), LEAD, ALL, ALL, ALL) in keys
+        assert not [key for key in keys if key[0] == "month"]
+
+
+def test_reconstructed_and_synthetic_records_are_counted_as_such():
+    reconstructed = stats.contribution(visit(provenance="reconstructed"))[ActivityStat]
+    assert reconstructed[(activity_row(LEAD, "", "recon_draft")[0], "recon_draft")] == 1
+    assert reconstructed[(activity_row(LEAD, "", "synth_draft")[0], "synth_draft")] == 0
+
+
+def test_a_visit_known_only_to_its_month_has_no_week():
+    by_day = stats.contribution(visit())[VisitStat]
+    by_month = stats.contribution(visit(start_date=date(2016, 3, 1), start_precision="month"))
+    assert by_day and not by_month[VisitStat]
