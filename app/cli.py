@@ -261,7 +261,10 @@ def uvicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, An
 @app.command()
 def deliver(
     once: Annotated[bool, typer.Option("--once", help="One round, then stop (for cron).")] = False,
-    interval: Annotated[float, typer.Option(min=1, help="Seconds between rounds.")] = 10.0,
+    interval: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds between rounds (FIELDLOG_MAIL_INTERVAL_SECONDS)."),
+    ] = None,
 ) -> None:
     """Send the notification mails waiting in the outbox (what `serve` does in the background
     when FIELDLOG_SMTP_HOST is set). Several may run against one PostgreSQL database."""
@@ -283,7 +286,9 @@ def deliver(
     stop = threading.Event()
     typer.echo(f"Delivering to {settings.smtp_host}:{settings.smtp_port}; Ctrl+C stops.")
     try:
-        outbox.run(get_engine(), settings, stop, interval=interval)
+        outbox.run(
+            get_engine(), settings, stop, interval=interval or settings.mail_interval_seconds
+        )
     except KeyboardInterrupt:
         stop.set()
 

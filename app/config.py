@@ -104,6 +104,9 @@ class Settings(BaseSettings):
         default="fieldlog@localhost", description="The From address of notice mails."
     )
     smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    mail_interval_seconds: float = Field(
+        default=10.0, ge=0.1, le=3600, description="How often the mail worker looks for mail."
+    )
     public_base_url: str = Field(
         default="http://localhost:8000",
         description="Where people open FieldLog: the links in mails start with it.",

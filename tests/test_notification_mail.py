@@ -257,3 +257,44 @@ def test_two_workers_on_postgresql_send_each_mail_once(
     ids = [m["Message-ID"] for _, m in inbox.received]
     assert len(ids) == 12 and len(set(ids)) == 12
     assert sum(r.sent for r in rounds) == 12
+
+
+def test_fieldlog_deliver_once_sends_what_waits(
+    cli_database, client_as, monkeypatch, smtp_port, start_smtp
+):
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+    from app.config import get_settings
+
+    refused = CliRunner().invoke(cli, ["deliver", "--once"])
+    assert refused.exit_code == 2 and "FIELDLOG_SMTP_HOST" in refused.output
+    inbox = start_smtp()
+    monkeypatch.setenv("FIELDLOG_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("FIELDLOG_SMTP_PORT", str(smtp_port))
+    monkeypatch.setenv("FIELDLOG_SMTP_STARTTLS", "false")
+    get_settings.cache_clear()
+    fp = client_as("fp.mkd")
+    _submit(fp, create_activity(fp, meeting_body(title="Sent by the command"))["id"], 1)
+    result = CliRunner().invoke(cli, ["deliver", "--once"])
+    assert result.exit_code == 0 and "Sent 1," in result.output, result.output
+    assert len(inbox.received) == 1
+
+
+def test_the_app_runs_the_worker_while_it_runs_when_smtp_is_set(
+    engine, mail_settings, tokens, start_smtp
+):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    inbox = start_smtp()
+    settings = mail_settings.model_copy(update={"mail_interval_seconds": 0.2})
+    headers = {"Authorization": f"Bearer {tokens['fp.mkd']}"}
+    with TestClient(create_app(settings, engine), headers=headers) as fp:
+        _submit(fp, create_activity(fp, meeting_body(title="Sent by the app"))["id"], 1)
+        deadline = time.monotonic() + 20
+        while not inbox.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert len(inbox.received) == 1
+    assert "Sent by the app" in inbox.received[0][1]["Subject"]

@@ -185,9 +185,11 @@ def run(
 async def worker_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """`fieldlog serve`'s mail worker: a thread beside the app, while the app runs."""
     stop = threading.Event()
+    settings = app.state.settings
     thread = threading.Thread(
         target=run,
-        args=(app.state.engine, app.state.settings, stop),
+        args=(app.state.engine, settings, stop),
+        kwargs={"interval": settings.mail_interval_seconds},
         name="fieldlog-mail",
         daemon=True,
     )
