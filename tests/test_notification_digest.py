@@ -100,7 +100,7 @@ def test_the_skopje_digest_for_a_week_of_february_2016_lists_its_visits_and_aler
     desk = _digest_text(session, "cpc")
     assert "== MKD" in desk and "== BIH" in desk  # every mission, per mission
     mkd = _section(desk, "MKD")
-    assert "This week: 4 records" in mkd and "Open alerts: 1" in mkd
+    assert "This week: 4 approved records" in mkd and "Open alerts: 1" in mkd
     bih = _section(desk, "BIH")
     assert "SILENT: nothing logged in the 4 weeks up to 2016-02-21" in bih
 
@@ -140,3 +140,8 @@ def test_compare_flags_the_missions_with_nothing_logged_in_the_chosen_weeks(clie
     # Later, Skopje has gone quiet too.
     later = cpc.get("/compare", params={"from": "2016-11", "to": "2016-12"}).text
     assert 'href="/missions/MKD"' in later[later.index("silent-missions") :]
+    # A head of mission also sees their own focal points who logged nothing lately.
+    hom = client_as("hom.mkd").get("/compare", params={"to": "2016-02"}).text
+    flag = hom[hom.index("silent-missions") :]
+    assert "Focal point Focal point Skopje (demo) (MKD)" in flag, flag[:800]
+    assert "(SRB)" not in flag.split("</aside>")[0]

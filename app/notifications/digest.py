@@ -76,6 +76,7 @@ class Silent:
     name: str  # the mission's code, or a focal point's name
     last_logged: date | None
     mission_code: str = ""
+    focal_point: bool = False
 
 
 def _since(until: date, weeks: int) -> date:
@@ -114,22 +115,26 @@ def silent_focal_points(
             )
         )
         if last is None or last < since:
-            found.append(Silent(person.name, last))
+            code = person.mission.code if person.mission else ""
+            found.append(Silent(person.name, last, code, focal_point=True))
     return found
 
 
 def silent_for(request: Request, until: date | None = None) -> list[Silent] | None:
     """/compare's flag: the missions silent for the viewer up to `until` (the chosen
-    period's end, or today). None when nobody is signed in or the database is away."""
+    period's end, or today), and for a head of mission their own silent focal points.
+    None when nobody is signed in or the database is away."""
     user = getattr(request.state, "user", None)
     if user is None:
         return None
     settings: Settings = request.app.state.settings
+    until, weeks = until or date.today(), settings.silent_weeks
     try:
         with unit_of_work(request.app.state.engine, write=False) as session:
-            return silent_missions(
-                session, user, until=until or date.today(), weeks=settings.silent_weeks
-            )
+            found = silent_missions(session, user, until=until, weeks=weeks)
+            if user.mission_id is not None and policy.can_review_mission(user, user.mission_id):
+                found += silent_focal_points(session, user.mission_id, until=until, weeks=weeks)
+            return found
     except SQLAlchemyError:
         return None
 
@@ -153,6 +158,7 @@ class MissionWeek:
     alert_count: int
     silent: bool
     last_logged: date | None = None
+    approved_only: bool = False
     waiting: list[Waiting] = field(default_factory=list)
     silent_focal_points: list[Silent] = field(default_factory=list)
 
@@ -169,11 +175,20 @@ class Digest:
 
 
 def _mission_week(
-    session: Session, user: User, mission: Mission, start: date, weeks: int
+    session: Session,
+    user: User,
+    mission: Mission,
+    start: date,
+    weeks: int,
+    *,
+    approved_only: bool = False,
 ) -> MissionWeek:
     end = start + timedelta(days=6)
     visible = (policy.visible_activities(user), Activity.mission_id == mission.id)
-    in_week = (*visible, Activity.start_date >= start, Activity.start_date <= end)
+    counted = [*visible]  # the desk's digest counts the approved records
+    if approved_only:
+        counted.append(Activity.status == Status.APPROVED.value)
+    in_week = [*counted, Activity.start_date >= start, Activity.start_date <= end]
     records = list(
         session.scalars(
             select(Activity)
@@ -187,7 +202,7 @@ def _mission_week(
     earlier = (
         session.scalar(
             select(func.count()).where(
-                *visible, Activity.start_date >= before, Activity.start_date < start
+                *counted, Activity.start_date >= before, Activity.start_date < start
             )
         )
         or 0
@@ -218,6 +233,7 @@ def _mission_week(
         alert_count=alert_count,
         silent=last is None or last < _since(end, weeks),
         last_logged=last,
+        approved_only=approved_only,
     )
 
 
@@ -244,7 +260,7 @@ def digest_for(
         missions = [week]
     elif policy.is_desk(user):
         missions = [
-            _mission_week(session, user, m, start, silent_weeks)
+            _mission_week(session, user, m, start, silent_weeks, approved_only=True)
             for m in session.scalars(select(Mission).order_by(Mission.code))
         ]
     else:
