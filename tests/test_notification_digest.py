@@ -3,7 +3,7 @@ the silent-mission flag on /compare; on both databases."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -15,7 +15,7 @@ from app.db import session_factory
 from app.missions.service import get_by_code
 from app.notifications import digest, outbox
 from app.notifications.models import DigestSent, OutboxMail
-from tests.support import API, demo_user
+from tests.support import API, create_activity, demo_user, meeting_body
 
 WEEK = "2016-W07"  # 15–21 February 2016
 
@@ -54,14 +54,14 @@ def _section(text: str, code: str) -> str:
     return text[start : end if end > 0 else None]
 
 
-def _digest_text(session, who: str) -> str:
+def _digest_text(session, who: str, week: str = WEEK) -> str:
     session.rollback()
     user = demo_user(session, who)
     digests = select(OutboxMail).where(
         OutboxMail.user_id == user.id, OutboxMail.notice_id.is_(None)
     )
     [row] = session.scalars(digests).all()
-    assert row.subject == f"FieldLog weekly digest, {WEEK}"
+    assert row.subject == f"FieldLog weekly digest, {week}"
     return row.body_text
 
 
@@ -145,3 +145,30 @@ def test_compare_flags_the_missions_with_nothing_logged_in_the_chosen_weeks(clie
     flag = hom[hom.index("silent-missions") :]
     assert "Focal point Focal point Skopje (demo) (MKD)" in flag, flag[:800]
     assert "(SRB)" not in flag.split("</aside>")[0]
+
+
+def test_notices_chosen_for_the_digest_go_in_it_instead_of_a_mail_each(
+    client_as, engine, session, db_url
+):
+    from app.models_common import utcnow
+
+    hom, fp = client_as("hom.mkd"), client_as("fp.mkd")
+    chosen = hom.post(
+        "/notifications/preferences", data={"submitted": "digest"}, follow_redirects=False
+    )
+    assert chosen.status_code == 303
+    record_id = create_activity(fp, meeting_body(title="Gathered for Monday"))["id"]
+    submitted = fp.post(f"{API}/{record_id}/submit", json={"version": 1})
+    assert submitted.status_code == 200
+    session.rollback()
+    assert session.scalars(select(OutboxMail)).all() == []  # no mail of its own
+    today = utcnow().date()
+    settings = Settings(database_url=db_url)
+    with session_factory(engine, write=True)() as work:
+        digest.make_digests(work, settings, today - timedelta(days=today.weekday()))
+        work.commit()
+    text = _digest_text(
+        session, "hom.mkd", week=digest.week_label(today - timedelta(days=today.weekday()))
+    )
+    mine = text[text.index("== Your notifications this week ==") :]
+    assert "Gathered for Monday" in mine and f"/activities/{record_id}" in mine
