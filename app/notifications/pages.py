@@ -12,7 +12,7 @@ from app.accounts.deps import SignedIn
 from app.db import unit_of_work
 from app.deps import RowId, SessionDep
 from app.errors import ValidationFailed
-from app.forms import field_errors
+from app.forms import TextFieldsDep, field_errors
 from app.notifications import service
 from app.notifications.models import Delivery
 from app.web import render
@@ -59,9 +59,8 @@ def mark_all_read(session: SessionDep, user: SignedIn):
 
 
 @router.post("/notifications/preferences")
-async def save_preferences(request: Request, session: SessionDep, user: SignedIn):
-    form = await request.form()
-    chosen = {k: str(v) for k, v in form.items() if k != "csrftoken"}
+def save_preferences(request: Request, session: SessionDep, user: SignedIn, chosen: TextFieldsDep):
+    """One radio group per kind of notice, named by the kind."""
     try:
         service.set_preferences(session, user, chosen)
     except ValidationFailed as exc:
