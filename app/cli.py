@@ -113,6 +113,11 @@ def _refused(exc: ValidationFailed) -> NoReturn:
     raise typer.Exit(code=2) from None
 
 
+def _refuse(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code=2)
+
+
 @app.command("create-user")
 def create_user(
     email: Annotated[str, typer.Option(help="Sign-in email.")],
@@ -251,6 +256,62 @@ def uvicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, An
         "forwarded_allow_ips": trusted or None,
         "server_header": False,
     }
+
+
+@app.command()
+def deliver(
+    once: Annotated[bool, typer.Option("--once", help="One round, then stop (for cron).")] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds between rounds (FIELDLOG_MAIL_INTERVAL_SECONDS)."),
+    ] = None,
+) -> None:
+    """Send the notification mails waiting in the outbox (what `serve` does in the background
+    when FIELDLOG_SMTP_HOST is set). Several may run against one PostgreSQL database."""
+    import threading
+
+    from app.db import get_engine
+    from app.notifications import outbox
+
+    settings = get_settings()
+    if not settings.smtp_host:
+        _refuse("FIELDLOG_SMTP_HOST is not set: there is no SMTP server to deliver to.")
+    if once:
+        done = outbox.deliver_once(get_engine(), settings)
+        typer.echo(
+            f"Sent {done.sent}, to retry {done.retried}, not sent {done.dropped}, "
+            f"given up {done.failed}."
+        )
+        return
+    stop = threading.Event()
+    typer.echo(f"Delivering to {settings.smtp_host}:{settings.smtp_port}; Ctrl+C stops.")
+    try:
+        outbox.run(
+            get_engine(), settings, stop, interval=interval or settings.mail_interval_seconds
+        )
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def digest(
+    week: Annotated[
+        str | None,
+        typer.Option(help="ISO week, e.g. 2016-W07; the week that ended last by default."),
+    ] = None,
+) -> None:
+    """Make the weekly digests (heads of mission, CPC desk) and put them in the outbox.
+    Running it again for the same week makes none twice."""
+    from app.db import unit_of_work
+    from app.notifications.digest import last_full_week, make_digests, parse_week, week_label
+
+    try:
+        chosen = parse_week(week) if week else last_full_week()
+    except ValueError as exc:
+        _refuse(str(exc))
+    with unit_of_work() as session:
+        made = make_digests(session, get_settings(), chosen)
+    typer.echo(f"Digests for {week_label(chosen)}: {made} made (none made twice).")
 
 
 @app.command("import")

@@ -95,6 +95,30 @@ class Settings(BaseSettings):
         "on the same host). Empty: believe no one, use the connection's own address.",
     )
 
+    # Notifications by mail (app/notifications). No host: no mail is sent, notices still show.
+    smtp_host: str = Field(default="", description="SMTP server for notice mails; empty: off.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_user: str = Field(default="", description="SMTP user name; empty: no login.")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_from: str = Field(
+        default="fieldlog@localhost", description="The From address of notice mails."
+    )
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    mail_interval_seconds: float = Field(
+        default=10.0, ge=0.1, le=3600, description="How often the mail worker looks for mail."
+    )
+    public_base_url: str = Field(
+        default="http://localhost:8000",
+        description="Where people open FieldLog: the links in mails start with it.",
+    )
+    silent_weeks: int = Field(
+        default=4,
+        ge=1,
+        le=52,
+        description="A mission or focal point with nothing logged for this many weeks is "
+        "flagged as silent on /compare and in the digests.",
+    )
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _addresses_or_networks(cls, value: str) -> str:

@@ -33,6 +33,8 @@ from app.exchange.pages import router as exchange_pages
 from app.missions.api import router as missions_api
 from app.missions.pages import router as missions_pages
 from app.missions.users import router as users_pages
+from app.notifications import digest, outbox
+from app.notifications import pages as notification_pages
 from app.offline import router as offline_pages
 from app.security import (
     CSRFMiddleware,
@@ -51,6 +53,10 @@ web.answer_questions(accounts_policy.TEMPLATE_QUESTIONS | activities_policy.TEMP
 # The navigation's "My work (N)" (see templates/base.html).
 web.provide("my_work_count", my_work.open_count_for)
 web.provide("saved_view_links", saved_views.links_for)
+# The navigation's "Notifications (N)".
+web.provide("notice_count", notification_pages.unread_count_for)
+# /compare: missions with nothing logged lately (templates/notifications/_silent_flag.html).
+web.provide("silent_missions", digest.silent_for)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -62,6 +68,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # The mail worker runs beside the app only when there is an SMTP server to send to.
+        lifespan=outbox.worker_lifespan if settings.smtp_host else None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(
@@ -79,6 +87,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(activities_pages)
     app.include_router(missions_pages)
     app.include_router(users_pages)
+    app.include_router(notification_pages.router)
     app.include_router(exchange_api)
     app.include_router(exchange_pages)
     app.include_router(offline_pages)

@@ -13,6 +13,7 @@ from app.missions.models import (
     Partner,
     Project,
 )
+from app.notifications.models import DigestSent, Notice, NoticePreference, OutboxMail
 
 __all__ = [
     "Activity",
@@ -33,4 +34,8 @@ __all__ = [
     "Partner",
     "Project",
     "User",
+    "Notice",
+    "NoticePreference",
+    "OutboxMail",
+    "DigestSent",
 ]

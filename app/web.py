@@ -92,15 +92,15 @@ def can(context: Context, action: str, *about: Any) -> bool:
     return question(context.get("user"), *about)
 
 
-def provide(name: str, value_for: Callable[[Request], Any]) -> None:
-    """Let templates call `name()` for a value worked out from the request when the page
+def provide(name: str, value_for: Callable[..., Any]) -> None:
+    """Let templates call `name(*args)` for a value worked out from the request when the page
     shows it (e.g. a count in the navigation). Like `answer_questions`, the composition
     root hands the providers over, so this module stays free of the domain packages."""
 
     @pass_context
-    def value(context: Context) -> Any:
+    def value(context: Context, *args: Any) -> Any:
         request = context.get("request")
-        return None if request is None else value_for(request)
+        return None if request is None else value_for(request, *args)
 
     env.globals[name] = value
 

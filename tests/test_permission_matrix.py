@@ -17,6 +17,7 @@ from app.accounts import service as accounts
 from app.accounts.deps import Permission
 from app.activities import service as activities
 from app.activities.schemas import ActivityCreate
+from app.notifications.models import Notice
 from app.vocab import Provenance, Status
 from tests.support import csrf_token, demo_user, meeting_body, meeting_form
 
@@ -215,6 +216,22 @@ CASES = [
         },
         form={},
     ),
+    # notifications: everyone signed in has their own; someone else's notice is not found
+    Case("GET", "/notifications", _all(200, anon=LOGIN)),
+    Case(
+        "POST",
+        "/notifications/{notice_id}/read",
+        {
+            "anon": LOGIN,
+            "fp": {"own": 303, "other": 404},
+            "hom": {"own": 303, "other": 404},
+            "cpc": {"own": 303, "other": 404},
+            "admin": {"own": 303, "other": 404},
+        },
+        form={"read": "true"},
+    ),
+    Case("POST", "/notifications/read-all", _all(303, anon=LOGIN), form={}),
+    Case("POST", "/notifications/preferences", _all(303, anon=LOGIN), form={"returned": "digest"}),
     Case("GET", "/admin/users", {**_all(403, anon=LOGIN), "admin": 200}),
     Case(
         "POST",
@@ -567,6 +584,12 @@ def _call(client, case: Case, subject: str, context: str, session, tokens):
         )
         session.commit()
         path = path.replace("{view_id}", str(view.id))
+    if "{notice_id}" in path:
+        owner = WHO[subject] if context == "own" else "hom.srb"
+        notice = Notice(user_id=demo_user(session, owner).id, kind="account", text="matrix")
+        session.add(notice)
+        session.commit()
+        path = path.replace("{notice_id}", str(notice.id))
     if "{user_id}" in path:
         path = path.replace("{user_id}", str(demo_user(session, "fp.mne").id))
     session.rollback()  # end the read transaction: the request may need the write lock

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import case, false, literal, or_
+from sqlalchemy import and_, case, false, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from app.accounts.actor import Actor
-from app.accounts.policy import CPC_DESK, HEAD_OF_MISSION, MISSION_ROLES
+from app.accounts.models import User
+from app.accounts.policy import CPC_DESK, FOCAL_POINT, HEAD_OF_MISSION, MISSION_ROLES
 from app.activities.models import Activity
 from app.vocab import Status
 
@@ -149,3 +150,25 @@ def stat_of_status(
 
 # What a template may ask with `can("name", ...)`; app.main hands these to app.web.
 TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {"review_mission": can_review_mission}
+
+
+# --- who is told (app/notifications): the rules above, as SQL on the users ------------------
+
+
+def reviewers_of(mission_id: int) -> ColumnElement[bool]:
+    """The active users who approve or return the mission's records (`can_review_mission`)."""
+    return and_(User.active, User.role == HEAD_OF_MISSION, User.mission_id == mission_id)
+
+
+def desk() -> ColumnElement[bool]:
+    """The active users who follow every mission's submitted and approved records."""
+    return and_(User.active, User.role == CPC_DESK)
+
+
+def is_desk(user: Actor | None) -> bool:
+    return user is not None and user.role == CPC_DESK
+
+
+def loggers_of(mission_id: int) -> ColumnElement[bool]:
+    """The mission's active focal points: they log its records but review none."""
+    return and_(User.active, User.role == FOCAL_POINT, User.mission_id == mission_id)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
+
+# Every change passes through `record`, in its own transaction; what must follow a change
+# in that same transaction (a notice, app/notifications/events.py) subscribes here, so this
+# lowest layer calls up without importing anything above it.
+Observer = Callable[[Session, AuditEntry], None]
+_observers: list[Observer] = []
+
+
+def observe(observer: Observer) -> None:
+    """Call `observer(session, entry)` for each entry `record` appends (once per observer)."""
+    if observer not in _observers:
+        _observers.append(observer)
 
 
 def record(
@@ -32,6 +45,8 @@ def record(
         detail=detail,
     )
     session.add(entry)
+    for observer in _observers:
+        observer(session, entry)
     return entry
 
 

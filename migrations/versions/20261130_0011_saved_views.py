@@ -5,7 +5,7 @@ again with the reader's permissions of that moment. The CPC desk may share a vie
 CPC user (`shared`).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30 12:00:00.000000
 
 Every migration is revertable: downgrade() undoes exactly what upgrade() does.
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
