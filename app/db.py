@@ -1,9 +1,19 @@
 """Engine, sessions and the request's unit of work: the one place that commits.
 
-SQLite runs in WAL mode with foreign keys on and a busy timeout. Its write
-transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and
-then writes fails at once with "database is locked" when another writer got
-there first, whatever the busy timeout; an immediate one waits its turn.
+SQLite runs in WAL mode with foreign keys on and a busy timeout. It has one write
+lock for the whole file, so a transaction holds it only for the writing itself:
+
+- CLI and job sessions (`unit_of_work`, write=True) start with BEGIN IMMEDIATE: a
+  deferred transaction that reads and then writes fails at once with "database is
+  locked" when another writer got there first, whatever the busy timeout; an
+  immediate one waits its turn.
+- A request's session starts as a plain (deferred) read. Authentication, validation
+  and the reads a change needs run without the lock; at the first statement that
+  writes, the read transaction (which has written nothing) is ended and BEGIN
+  IMMEDIATE taken in its place (`_start_writing`), waiting its turn for up to the
+  busy timeout. What was read before is then checked by the write itself, as on
+  PostgreSQL's READ COMMITTED: an activity's UPDATE and DELETE carry its version.
+  Code that reads in order to write (the next free id) calls `write_lock` first.
 """
 
 from __future__ import annotations
@@ -79,8 +89,61 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, synchronous: str = "NO
     def _on_begin(conn) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        conn.info[_WRITING] = write
+        conn.info[_SAVEPOINTS] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(conn, cursor, statement, _parameters, _context, _many) -> None:
+        if not conn.info.get(_WRITING, True) and _writes(statement):
+            _start_writing(conn, cursor)
+
+    @event.listens_for(engine, "savepoint")
+    def _savepoint(conn, name) -> None:
+        conn.info.setdefault(_SAVEPOINTS, []).append(name)
+
+    @event.listens_for(engine, "rollback_savepoint")
+    @event.listens_for(engine, "release_savepoint")
+    def _savepoint_ended(conn, name, _context) -> None:
+        names = conn.info.get(_SAVEPOINTS, [])
+        if name in names:
+            del names[names.index(name) :]
 
     return engine
+
+
+_WRITING = "fieldlog_writing"  # conn.info: this SQLite transaction holds the write lock
+_SAVEPOINTS = "fieldlog_savepoints"  # conn.info: the savepoints open in it, oldest first
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+def _writes(statement: str) -> bool:
+    return statement.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+
+
+def _start_writing(conn, cursor) -> None:
+    """Swap a SQLite read transaction that has written nothing for an immediate one.
+
+    Upgrading the read in place would fail at once whenever another writer committed
+    since it began (its snapshot is then stale); a fresh BEGIN IMMEDIATE queues for
+    the lock instead. The open savepoints are opened again inside it.
+    """
+    cursor.execute("COMMIT")
+    cursor.execute("BEGIN IMMEDIATE")
+    for name in conn.info.get(_SAVEPOINTS, []):
+        cursor.execute(f"SAVEPOINT {name}")
+    conn.info[_WRITING] = True
+
+
+def write_lock(session: Session) -> None:
+    """Take SQLite's write lock now, before reads whose answer the writing relies on
+    (the highest id so far). On PostgreSQL there is no such lock: nothing to do."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not conn.info.get(_WRITING, True):
+        cursor = conn.connection.cursor()
+        try:
+            _start_writing(conn, cursor)
+        finally:
+            cursor.close()
 
 
 def _unicode_lower(value):
@@ -196,17 +259,14 @@ def highest_id_ever(session: Session, table: Table) -> int:
     return max(remembered, present)
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def request_session(request: Request) -> Iterator[Session]:
     """The request's unit of work.
 
     Used with ``Depends(..., scope="function")`` so the commit runs when the
     endpoint returns, before the response is sent: a failing commit becomes an
-    error response, never a 200 for data that was not stored.
+    error response, never a 200 for data that was not stored. It starts as a read
+    whatever the method: on SQLite the write lock is taken at the first write (see
+    the module's docstring), not while the request authenticates and validates.
     """
-    engine = request.app.state.engine
-    write = request.method not in SAFE_METHODS
-    with unit_of_work(engine, write=write) as session:
+    with unit_of_work(request.app.state.engine, write=False) as session:
         yield session

@@ -234,6 +234,11 @@ def _rows(counter: Counter, value_names: tuple[str, ...]) -> dict[tuple, dict[st
     return rows
 
 
+def _key_order(item: tuple[tuple, dict]) -> tuple:
+    """Sort keys holding None (a row without a theme, say) after those with a value."""
+    return tuple((value is None, value) for value in item[0])
+
+
 def apply(session: Session, delta: Mapping[type, Counter]) -> None:
     """Add `delta` to the aggregate tables with one upsert per row."""
     dialect = session.get_bind().dialect.name
@@ -242,9 +247,11 @@ def apply(session: Session, delta: Mapping[type, Counter]) -> None:
         counter = delta.get(model)
         if not counter:
             continue
+        # In one order of keys for every writer: two PostgreSQL transactions that lock
+        # the same rows in different orders deadlock.
         params = [
             dict(zip(key_names, key, strict=True)) | values
-            for key, values in _rows(counter, value_names).items()
+            for key, values in sorted(_rows(counter, value_names).items(), key=_key_order)
             if any(values.values())
         ]
         if not params:
