@@ -225,15 +225,30 @@ def demo_users(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes serving requests: about one per core in production (PostgreSQL); "
+            "1 for a SQLite development server.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and the API (http://HOST:PORT, API docs at /docs)."""
     import uvicorn
 
-    uvicorn.run(**uvicorn_options(get_settings(), host=host, port=port))
+    uvicorn.run(**uvicorn_options(get_settings(), host=host, port=port, workers=workers))
 
 
-def uvicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, Any]:
+def uvicorn_options(
+    settings: Settings, *, host: str, port: int, workers: int = 1
+) -> dict[str, Any]:
     """How `serve` runs uvicorn.
+
+    With more than one worker uvicorn starts that many processes, each building the app
+    from the factory (hence the import string). Nothing is kept in a process between
+    requests: sessions, API tokens, sign-in failures, idempotency keys and reports live
+    in the database, and the engine is per process.
 
     X-Forwarded-For is believed only from the proxies FIELDLOG_FORWARDED_ALLOW_IPS names:
     the client address it sets is what the sign-in limits count and the audit trail
@@ -247,6 +262,7 @@ def uvicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, An
         "factory": True,
         "host": host,
         "port": port,
+        "workers": workers,
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
         "server_header": False,

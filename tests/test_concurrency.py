@@ -270,3 +270,20 @@ def test_two_app_instances_share_the_sign_in_throttle(db_url):
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_serve_starts_the_number_of_workers_asked_for(monkeypatch):
+    """`fieldlog serve --workers 2` gives uvicorn two processes, each building the app from
+    the factory's import string (uvicorn cannot fork an app object)."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda **options: started.append(options))
+    assert CliRunner().invoke(cli, ["serve", "--workers", "2"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["serve"]).exit_code == 0
+    assert [o["workers"] for o in started] == [2, 1]
+    assert started[0]["app"] == "app.main:create_app" and started[0]["factory"] is True
+    assert CliRunner().invoke(cli, ["serve", "--workers", "0"]).exit_code == 2
