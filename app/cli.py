@@ -59,6 +59,7 @@ def seed() -> None:
 
     with unit_of_work() as session:
         report = load(session)
+    _analyze()
     created = ", ".join(f"{n} {k}" for k, n in sorted(report.created.items())) or "nothing"
     updated = ", ".join(f"{n} {k}" for k, n in sorted(report.updated.items())) or "nothing"
     typer.echo(f"Seed loaded. Created: {created}. Updated: {updated}.")
@@ -70,17 +71,48 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
 ) -> None:
     """Add synthetic activities (marked 'synthetic', never mixed with study records)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     from app.db import get_engine
     from app.demo import generate
 
     started = time.perf_counter()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("Making activities", total=activities)
 
-    def progress(done: int) -> None:
-        if done % 100_000 == 0 or done == activities:
-            typer.echo(f"  {done:,} / {activities:,}")
+        def progress(done: int) -> None:
+            bar.update(task, completed=done)
+            if done == activities:
+                bar.update(task, description="Counting aggregates, committing")
 
-    added = generate(get_engine(), count=activities, seed=seed, progress=progress)
+        added = generate(get_engine(), count=activities, seed=seed, progress=progress)
+        bar.update(task, description="Added")
+    _analyze()
     typer.echo(f"Added {added:,} synthetic activities in {time.perf_counter() - started:.1f} s.")
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics after a load (see app.db.analyze)."""
+    from app.db import analyze, unit_of_work
+
+    started = time.perf_counter()
+    with unit_of_work() as session:
+        analyze(session)
+    typer.echo(f"Planner statistics refreshed (ANALYZE) in {time.perf_counter() - started:.1f} s.")
 
 
 @app.command("rebuild-aggregates")

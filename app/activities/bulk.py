@@ -46,6 +46,7 @@ TABLES = (
     activity_locations,
     activity_partners,
     AuditEntry.__table__,
+    *(model.__table__ for model, _, _ in aggregates.TABLES),
 )
 
 
