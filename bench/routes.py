@@ -58,6 +58,8 @@ DEEP_HOPS = 20
 
 
 def tokens(url: str) -> dict[str, str]:
+    """A fresh API token for each role's demo user."""
+    import app.models  # noqa: F401  (every mapped class, for the relationships)
     from app.accounts import service as accounts
     from app.db import make_engine, unit_of_work
 
