@@ -170,6 +170,20 @@ def markdown(backend: str, sizes: list[int], table: dict[int, dict]) -> str:
     return "\n".join(lines)
 
 
+def print_logged_tables() -> None:
+    """The latest logged run of each database and size, as one table per database."""
+    latest: dict[str, dict[int, dict]] = {}
+    with open(DATA / "routes.jsonl") as log:
+        for line in log:
+            record = json.loads(line)
+            latest.setdefault(record["backend"], {})[record["size"]] = record
+    for backend, runs in latest.items():
+        sizes = sorted(runs)
+        print(markdown(backend, sizes, {size: runs[size]["results"] for size in sizes}))
+        loads = ", ".join(f"{s:,}: {runs[s]['load_before']:.0f} ({runs[s]['at']})" for s in sizes)
+        print(f"\nload average before each run: {loads}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -177,7 +191,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--budget", type=float, default=6.0, help="seconds per route at most")
     parser.add_argument("--only", default="", help="comma-separated route names")
+    parser.add_argument(
+        "--table", action="store_true", help="only print the tables of the latest runs logged"
+    )
     args = parser.parse_args()
+    if args.table:
+        print_logged_tables()
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     only = {s for s in args.only.split(",") if s}
     started = time.perf_counter()
