@@ -231,10 +231,14 @@ def _row(rng: random.Random, activity_type: str, place: str) -> dict:
         }
     elif activity_type == "training":
         total = rng.randint(8, 40)
+        # women and men each recorded or not, as focal points do; the rest not recorded
+        women = rng.randint(0, total) if rng.random() < 0.8 else None
+        men = total - (women or 0) - rng.randint(0, 3) if rng.random() < 0.7 else None
         row |= {
-            "target_group": group,
+            "target_groups": [group] + rng.sample(TargetGroup.values(), rng.randint(0, 1)),
             "participants_total": total,
-            "participants_women": rng.randint(0, total),
+            "participants_women": women,
+            "participants_men": max(men, 0) if men is not None else None,
             "training_days": rng.randint(1, 5),
         }
     elif activity_type == "report":

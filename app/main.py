@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 import app.models  # noqa: F401  (the whole schema, for relationships across domains)
 from app import web
 from app.accounts import policy as accounts_policy
+from app.accounts import saved_views
 from app.accounts.deps import SESSION_COOKIE, Permission, Public, SignedIn
 from app.accounts.pages import router as accounts_pages
 from app.accounts.policy import Rule
@@ -32,6 +33,7 @@ from app.exchange.pages import router as exchange_pages
 from app.missions.api import router as missions_api
 from app.missions.pages import router as missions_pages
 from app.missions.users import router as users_pages
+from app.offline import router as offline_pages
 from app.security import (
     CSRFMiddleware,
     NulGuardMiddleware,
@@ -48,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 web.answer_questions(accounts_policy.TEMPLATE_QUESTIONS | activities_policy.TEMPLATE_QUESTIONS)
 # The navigation's "My work (N)" (see templates/base.html).
 web.provide("my_work_count", my_work.open_count_for)
+web.provide("saved_view_links", saved_views.links_for)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(users_pages)
     app.include_router(exchange_api)
     app.include_router(exchange_pages)
+    app.include_router(offline_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     _operations_routes(app, settings)
     _describe_authentication(app)

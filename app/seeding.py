@@ -207,8 +207,10 @@ def expand_visit_schedule(schedule: dict) -> list[dict]:
 
     Each period runs week by week from its first Monday; `visits_per_week` is a
     number or a [low, high] range taken in turn, week after week; visits are
-    spread over Monday to Friday and every `overnight_every_nth` visit stays
-    overnight ("the PDU teams occasionally stayed in the field overnight").
+    spread over Monday to Friday. Only a period with `overnight_every_nth` (one whose
+    note quotes "the PDU teams occasionally stayed in the field overnight") has
+    overnight stays: every nth visit of that period. The study gives no team size and
+    no alert level, so both stay null, and `overnight` is null outside such a period.
     """
     if not schedule:
         return []
@@ -222,14 +224,13 @@ def expand_visit_schedule(schedule: dict) -> list[dict]:
         "source": schedule["source"],
     }
     for plan in schedule["schedules"]:
-        every_nth = plan.get("overnight_every_nth") or 0
-        visit_no = 0
         for period in plan["periods"]:
             first = date.fromisoformat(str(period["from"]))
             last = date.fromisoformat(str(period["to"]))
             per_week = period["visits_per_week"]
             choices = per_week if isinstance(per_week, list) else [per_week]
-            teams = int(period.get("teams", 1))
+            every_nth = period.get("overnight_every_nth")
+            visit_no = 0
             monday = first - timedelta(days=first.weekday())
             week = 0
             while monday <= last:
@@ -240,7 +241,7 @@ def expand_visit_schedule(schedule: dict) -> list[dict]:
                     if not first <= day <= last:
                         continue
                     visit_no += 1
-                    overnight = bool(every_nth) and visit_no % every_nth == 0
+                    overnight = visit_no % every_nth == 0 if every_nth else None
                     records.append(
                         {
                             **common,
@@ -248,10 +249,10 @@ def expand_visit_schedule(schedule: dict) -> list[dict]:
                             "title": plan["title"],
                             "start": day.isoformat(),
                             "locations": [plan["location"]],
-                            "team": schedule.get("team"),
-                            "team_size": int(schedule.get("team_size", 2)) * teams,
+                            "team": period.get("team", schedule.get("team")),
+                            "team_size": None,
                             "overnight": overnight,
-                            "alert_level": "none",
+                            "alert_level": None,
                             "summary": (
                                 f"Reconstructed from the study's frequency for this period: "
                                 f"{period.get('note', '').strip()}"

@@ -65,7 +65,7 @@ def make_rows(count: int, seed: int = 7) -> list[dict[str, str]]:
                 "themes": "anti_trafficking; policing",
                 "locations": "skopje",
                 "partners": "iom",
-                "target_group": "border_police",
+                "target_groups": "border_police",
                 "participants_total": str(total),
                 "participants_women": str(rng.randint(0, total)),
                 "training_days": "2",

@@ -34,9 +34,10 @@ TYPE_EXAMPLES = {
     "training": {
         "dimension": "politico_military",
         "response_area": "policing_crime",
-        "target_group": "border_police",
+        "target_groups": ["border_police"],
         "participants_total": 24,
         "participants_women": 9,
+        "participants_men": 15,
         "training_days": 2,
     },
     "report": {
@@ -215,9 +216,10 @@ def training_form(**overrides) -> dict:
     form.pop("alert_level")
     form.update(
         {
-            "target_group": "border_police",
+            "target_groups": "border_police",
             "participants_total": "24",
             "participants_women": "9",
+            "participants_men": "15",
             "training_days": "2",
         }
     )

@@ -511,8 +511,8 @@ INVALID_CREATES = [
     ),
     (
         "unknown-target-group",
-        activity_body("training", target_group="cats"),
-        ["body", "target_group"],
+        activity_body("training", target_groups=["police", "cats"]),
+        ["body", "target_groups", 1],
         "police",
     ),
     ("title-301-chars", activity_body(title="x" * 301), ["body", "title"], "at most 300"),

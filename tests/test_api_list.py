@@ -63,8 +63,11 @@ def involves(code: str):
 
 
 def starts_between(first: date | None, last: date | None):
+    """The period rule of app/activities/counting.py: all of the record's (partial) date
+    lies in [first, last], so "2015" is not between 2015-01 and 2015-03."""
     return lambda a: (
-        (first is None or start_of(a) >= first) and (last is None or start_of(a) <= last)
+        (first is None or start_of(a) >= first)
+        and (last is None or PartialDate.parse(a["start"]).end <= last)
     )
 
 
@@ -108,9 +111,9 @@ FILTERS = [
     ),
     (
         "joint-and-area",
-        {"mission": "SRB", "joint": "true", "area": "human_rights"},
+        {"mission": "SRB", "joint": "true", "area": "policing_crime"},
         lambda a: (
-            involves("SRB")(a) and a["other_missions"] and a["response_area"] == "human_rights"
+            involves("SRB")(a) and a["other_missions"] and a["response_area"] == "policing_crime"
         ),
     ),
 ]
@@ -238,7 +241,7 @@ WALKS = [
     ("mission-MKD-by-title", {"mission": "MKD", "sort": "title"}),
     ("study-records-with-tied-dates", {"provenance": "study", "sort": "start"}),
     ("srb-by-update-desc", {"mission": "SRB", "sort": "-updated"}),
-    ("joint-created", {"joint": "true", "sort": "created"}),
+    ("srb-created", {"mission": "SRB", "sort": "created"}),
 ]
 
 

@@ -17,6 +17,7 @@ from app.dashboards import service
 from app.dashboards.periods import split
 from app.dashboards.schemas import Period
 from app.demo import generate
+from tests.figures_oracle import raw_tallies
 from tests.support import activity_body, create_activity, demo_user, meeting_body
 
 
@@ -40,7 +41,7 @@ def test_aggregates_equal_a_recount_after_every_kind_of_write(client, client_as,
         "themes": ["border_management", "anti_smuggling"],
         "participants_total": 24,
         "participants_women": 7,
-        "target_group": "border_police",
+        "target_groups": ["border_police"],
         "locations": ["gevgelija"],
     }
     created = fp.post("/api/v1/activities", json=body).json()
@@ -105,31 +106,44 @@ def test_a_failed_write_leaves_the_aggregates_alone(client, session):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_any_period_is_answered_exactly(engine, session, seed):
-    """Figures from year/month aggregates plus raw edge days equal a pure raw count."""
+    """Figures from year/month aggregates plus the raw days at the ends equal a count of
+    the raw rows one by one: approved, apart per status, and the records that only may
+    fall in the period."""
     generate(engine, count=800, seed=seed)
-    session.expire_all()
-    user = Viewer.of(demo_user(session, "hom.mkd"))
     rng = random.Random(seed)
-    for _ in range(6):
-        start = date(2014, 1, 1) + timedelta(days=rng.randrange(4000))
-        end = start + timedelta(days=rng.randrange(1, 1500))
-        period = Period(start=start, end=end)
-        for axis in ("area", "type", "theme"):
-            fast = service.figures(session, period=period, user=user, axis=axis)
-            raw_segment = split(start, end)[0].__class__("raw", start, end)
-            slow = {}
-            for row in service._raw_figures(
-                session,
-                raw_segment,
-                user=user,
-                axis=axis,
-                theme=None,
-                dimension=None,
-                mission_id=None,
-            ):
-                slow[(row[0], row[1])] = [int(v or 0) for v in row[2:]]
-            fast = {k: v for k, v in fast.items() if any(v)}
-            assert fast == slow, (period, axis)
+    # the demo dates every record to the day: make some known only to the month,
+    # quarter or year, as the study's records are
+    for activity in session.scalars(select(Activity)):
+        precision = rng.choice(["day"] * 5 + ["month", "quarter", "year"])
+        start = activity.start_date
+        activity.start_precision = precision
+        activity.start_date = {
+            "day": start,
+            "month": start.replace(day=1),
+            "quarter": date(start.year, 3 * ((start.month - 1) // 3) + 1, 1),
+            "year": date(start.year, 1, 1),
+        }[precision]
+    stats.rebuild(session)
+    session.commit()
+    session.expire_all()
+    for login in ("hom.mkd", "cpc", "fp.srb"):
+        user = Viewer.of(demo_user(session, login))
+        for _ in range(3):
+            start = date(2014, 1, 1) + timedelta(days=rng.randrange(4000))
+            end = start + timedelta(days=rng.randrange(1, 1500))
+            period = Period(start=start, end=end)
+            for axis in ("area", "type", "theme"):
+                fast = service.tallies(session, period=period, user=user, axis=axis)
+                approved, apart, may = raw_tallies(
+                    session, first=start, last=end, user=user, axis=axis
+                )
+                assert {k: v for k, v in fast.approved.items() if any(v)} == approved, (
+                    login,
+                    period,
+                    axis,
+                )
+                assert {k: +v for k, v in fast.apart.items() if +v} == apart, (login, period)
+                assert +fast.may == +may, (login, period, axis)
 
 
 def test_period_split_covers_every_day_once():
@@ -154,16 +168,20 @@ def test_period_split_covers_every_day_once():
             assert b_start == a_end + timedelta(days=1)
 
 
-def test_drafts_count_only_for_their_own_mission(client_as, session):
+def test_drafts_are_counted_apart_and_only_for_their_own_mission(client_as, session):
+    """The headline counts approved records; a draft shows apart, to its own mission only."""
     fp = client_as("fp.mkd")
     create_activity(fp, activity_body("report", title="Draft spot report", start="2019-05-02"))
     period = {"from": "2019", "to": "2019"}
     own = fp.get("/api/v1/missions/MKD/summary", params=period).json()["headline"]
     other = client_as("fp.srb").get("/api/v1/missions/MKD/summary", params=period).json()
     cpc = client_as("cpc").get("/api/v1/missions/MKD/summary", params=period).json()
-    assert own["reports"] == 1
+    assert own["reports"] == 0
+    assert own["not_approved"] == {"draft": 1, "submitted": 0, "returned": 0}
     assert other["headline"]["reports"] == 0
+    assert other["headline"]["not_approved"] == {"draft": 0, "submitted": 0, "returned": 0}
     assert cpc["headline"]["reports"] == 0
+    assert cpc["headline"]["not_approved"] == {"submitted": 0}
     compare = client_as("fp.srb").get("/api/v1/compare", params=period).json()
     mkd = next(r for r in compare["rows"] if r["mission"] == "MKD")
     assert mkd["headline"]["activities"] == 0
@@ -202,9 +220,11 @@ def test_comparison_shows_the_study_picture(client_as):
         frontline = min(rows[m]["cells"][area] for m in ("SRB", "MKD"))
         others = max(rows[m]["cells"][area] for m in ("ALB", "BIH", "KOS", "MNE"))
         assert frontline > others, area
-    # engaged (two or more activities) across most areas; the other four thinly
+    # engaged (two or more activities) across several areas; the other four thinly. Skopje's
+    # human-rights work is not counted: the study credits it to "OSCE field missions in the
+    # region" without naming Skopje.
     engaged = {m: sum(1 for v in rows[m]["cells"].values() if v >= 2) for m in rows}
-    assert min(engaged["SRB"], engaged["MKD"]) >= 5
+    assert engaged["SRB"] >= 5 and engaged["MKD"] >= 4
     assert max(engaged[m] for m in ("ALB", "BIH", "KOS", "MNE")) <= 3
     assert rows["ALB"]["migration_focal_point_since"] == "2012"
     for code in ("KOS", "BIH", "MNE"):
@@ -280,3 +300,43 @@ def test_rebuild_command_recounts_damaged_aggregates(engine, session, monkeypatc
     assert result.exit_code == 0, result.output
     assert "recounted" in result.output
     _assert_aggregates_match_recount(session)
+
+
+@pytest.mark.parametrize("login", ["hom.mkd", "cpc", "admin"])
+def test_the_days_at_the_ends_of_a_period_are_read_through_the_date_index(session, login):
+    """The raw part of a period in days reads the rows of its end months through the
+    start_date index for every reader, never every record of a status (SQLite's plan)."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    user = Viewer.of(demo_user(session, login))
+    segment = split(date(2015, 6, 15), date(2016, 3, 10))[0]
+    assert segment.kind == "raw"
+    for axis in ("area", "type", "theme"):
+        query = service._raw_query(
+            segment,
+            user=user,
+            axis=axis,
+            theme=None,
+            dimension=None,
+            mission_id=None,
+            reconstructed=True,
+        )
+        details = [row[3] for row in _query_plan(session, query)]
+        assert any("ix_activities_start_date_id" in d for d in details), details
+        assert not any(d.startswith("SCAN activities") for d in details), details
+
+
+def _query_plan(session, query) -> list:
+    """SQLite's EXPLAIN QUERY PLAN of `query`, with its parameters bound as the app binds them."""
+    from sqlalchemy import event
+
+    connection = session.connection()
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        return "EXPLAIN QUERY PLAN " + statement, parameters
+
+    event.listen(connection, "before_cursor_execute", explain, retval=True)
+    try:
+        return list(connection.execute(query))
+    finally:
+        event.remove(connection, "before_cursor_execute", explain)

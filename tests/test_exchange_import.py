@@ -46,7 +46,7 @@ def _rows(count: int, prefix: str = "t") -> list[dict[str, str]]:
                     "dimension": "politico_military",
                     "response_area": "policing_crime",
                     "partners": "iom",
-                    "target_group": "border_police",
+                    "target_groups": "border_police",
                     "participants_total": "20",
                     "participants_women": "7",
                 }

@@ -143,3 +143,94 @@ def test_the_database_holds_every_check_the_models_declare(backend):
             assert stored == declared, table.name
     engine.dispose()
     backend.drop(url)
+
+
+def test_0007_moves_each_target_group_into_the_list_and_back(backend):
+    """Up: a training's one group becomes its list, a training that gave women and the
+    total gets the rest as men, and the aggregates equal a recount by the new rules.
+    Down: the first group goes back into target_group and the men go."""
+    from sqlalchemy import select, text
+
+    import app.models  # noqa: F401
+    from app.activities import aggregates as stats
+    from app.activities.models import Activity
+    from app.db import unit_of_work
+    from app.seeding import seed
+
+    url = backend.new_url()
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        seed(session)
+    engine.dispose()
+    command.downgrade(config, "0006")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        template = (
+            conn.execute(
+                text("SELECT * FROM activities WHERE type = 'training' ORDER BY id LIMIT 1")
+            )
+            .mappings()
+            .one()
+        )
+        columns = [c for c in template if c not in ("id", "external_id")]
+
+        def add(external_id, group, total, women):
+            values = {
+                **template,
+                "target_group": group,
+                "participants_total": total,
+                "participants_women": women,
+                "external_id": external_id,
+            }
+            conn.execute(
+                text(
+                    f"INSERT INTO activities (external_id, {', '.join(columns)}) "
+                    f"VALUES (:external_id, {', '.join(':' + c for c in columns)})"
+                ),
+                values,
+            )
+
+        add("m-lawyers", "lawyers", 24, 7)
+        add("m-nothing", None, 430, None)
+    engine.dispose()
+
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    with unit_of_work(engine, write=False) as session:
+        rows = {
+            a.external_id: a
+            for a in session.scalars(
+                select(Activity).where(Activity.external_id.in_(["m-lawyers", "m-nothing"]))
+            )
+        }
+        assert rows["m-lawyers"].target_groups == ["lawyers"]
+        assert (rows["m-lawyers"].participants_women, rows["m-lawyers"].participants_men) == (7, 17)
+        assert rows["m-nothing"].target_groups is None
+        assert rows["m-nothing"].participants_men is None
+        assert stats.snapshot(session) == stats.recount(session.scalars(select(Activity)))
+    with unit_of_work(engine) as session:
+        activity = session.scalars(
+            select(Activity).where(Activity.external_id == "m-lawyers")
+        ).one()
+        activity.target_groups = ["police", "lawyers"]
+    engine.dispose()
+
+    command.downgrade(config, "0006")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        back = dict(
+            conn.execute(
+                text(
+                    "SELECT external_id, target_group FROM activities "
+                    "WHERE external_id IN ('m-lawyers', 'm-nothing')"
+                )
+            ).all()
+        )
+        assert back == {"m-lawyers": "lawyers", "m-nothing": None}  # the first, in code order
+        columns = {c["name"] for c in inspect(conn).get_columns("activities")}
+        assert "participants_men" not in columns and "target_group" in columns
+        assert "activity_target_groups" not in inspect(conn).get_table_names()
+    engine.dispose()
+    backend.drop(url)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from app.accounts import saved_views
 from app.accounts import service as accounts
 from app.accounts.deps import Permission
 from app.activities import service as activities
@@ -171,6 +172,7 @@ CASES = [
     ),
     # pages and operations
     Case("GET", "/healthz", _all(200, anon=200)),
+    Case("GET", "/sw.js", _all(200, anon=200)),
     Case("GET", "/missions/{code}", _all(200, anon=LOGIN)),
     Case("GET", "/compare", _all(200, anon=LOGIN)),
     Case("GET", "/login", {"anon": 200, "fp": 303, "hom": 303, "cpc": 303, "admin": 303}),
@@ -185,6 +187,25 @@ CASES = [
     Case(
         "POST",
         "/account/tokens/{token_id}/revoke",
+        {
+            "anon": LOGIN,
+            "fp": {"own": 303, "other": 404},
+            "hom": {"own": 303, "other": 404},
+            "cpc": {"own": 303, "other": 404},
+            "admin": {"own": 303, "other": 404},
+        },
+        form={},
+    ),
+    Case("GET", "/saved-views", _all(200, anon=LOGIN)),
+    Case(
+        "POST",
+        "/saved-views",
+        _all(303, anon=LOGIN),
+        form={"name": "View {context}", "address": "/activities?mission=MKD"},
+    ),
+    Case(
+        "POST",
+        "/saved-views/{view_id}/delete",
         {
             "anon": LOGIN,
             "fp": {"own": 303, "other": 404},
@@ -534,6 +555,18 @@ def _call(client, case: Case, subject: str, context: str, session, tokens):
         )
         session.commit()
         path = path.replace("{token_id}", str(token.id))
+    if "{view_id}" in path:
+        # a fresh saved view of the caller's (own) or of someone else's (other)
+        owner = WHO[subject] if context == "own" else "hom.srb"
+        view = saved_views.save(
+            session,
+            user=demo_user(session, owner),
+            name=f"to delete {subject} {context} {case.method}",
+            address="/compare",
+            shared=False,
+        )
+        session.commit()
+        path = path.replace("{view_id}", str(view.id))
     if "{user_id}" in path:
         path = path.replace("{user_id}", str(demo_user(session, "fp.mne").id))
     session.rollback()  # end the read transaction: the request may need the write lock
@@ -552,7 +585,12 @@ def test_permission_matrix(subject, client_as, session, tokens):
     failures = []
     for case in CASES:
         for context in CONTEXTS:
-            if subject == "anon" and "{token_id}" in case.path and context == "other":
+            if (
+                subject == "anon"
+                and "_id}" in case.path
+                and context == "other"
+                and ("{token_id}" in case.path or "{view_id}" in case.path)
+            ):
                 continue
             expected = _expected(case, subject, context)
             response = _call(

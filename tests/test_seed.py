@@ -191,14 +191,17 @@ def test_reconstructed_visits_are_marked_and_plausible(session):
         assert visit.summary.startswith("Reconstructed")
         assert visit.start_date.weekday() < 5
         assert visit.start_precision == "day"
-    # two teams of two from March 2016, one team otherwise
-    for visit in gevgelija:
-        in_march_april = date(2016, 3, 1) <= visit.start_date <= date(2016, 4, 30)
-        assert visit.team_size == (4 if in_march_april else 2)
-    # every sixth Gevgelija visit stays overnight; none in the north
-    overnight = [i for i, v in enumerate(gevgelija, start=1) if v.overnight]
-    assert overnight == list(range(6, len(gevgelija) + 1, 6))
-    assert not any(v.overnight for v in tabanovce)
+        # the study gives no team size and no alert level for any visit
+        assert visit.team_size is None and visit.alert_level is None
+    # two teams from March 2016, one team otherwise
+    march_april = [v for v in gevgelija if date(2016, 3, 1) <= v.start_date <= date(2016, 4, 30)]
+    assert {v.team for v in march_april} == {"Two police development unit teams"}
+    assert {v.team for v in gevgelija if v not in march_april} == {"Police development unit team"}
+    # overnight stays only in March-April 2016, where the note quotes them: every sixth visit
+    overnight = [i for i, v in enumerate(march_april, start=1) if v.overnight]
+    assert overnight == list(range(6, len(march_april) + 1, 6))
+    assert all(v.overnight is False for i, v in enumerate(march_april, 1) if i % 6)
+    assert all(v.overnight is None for v in [*gevgelija, *tabanovce] if v not in march_april)
     # the northern border sees fewer visits than the southern one
     assert 0.75 <= per_week(tabanovce, date(2015, 11, 1), date(2016, 4, 30)) <= 1.25
     assert len(tabanovce) < len(gevgelija)
@@ -225,18 +228,18 @@ def test_expansion_follows_the_documented_rules():
         "key_prefix": "t",
         "mission": "MKD",
         "source": "test",
-        "team_size": 2,
+        "team": "One team",
         "schedules": [
             {
                 "location": "gevgelija",
                 "title": "Visit",
-                "overnight_every_nth": 3,
                 "periods": [
                     {
                         "from": monday.isoformat(),
                         "to": (monday + timedelta(days=13)).isoformat(),
                         "visits_per_week": [3, 4],
-                        "teams": 2,
+                        "team": "Two teams",
+                        "overnight_every_nth": 3,
                         "note": "alternating",
                     },
                     {
@@ -253,8 +256,10 @@ def test_expansion_follows_the_documented_rules():
     days = [date.fromisoformat(r["start"]) for r in records]
     offsets = [(d - monday).days for d in days]
     assert offsets == [0, 2, 4, 7, 8, 10, 11, 16, 17, 18]
-    assert [r["overnight"] for r in records] == [i % 3 == 0 for i in range(1, 11)]
-    assert [r["team_size"] for r in records] == [4] * 7 + [2] * 3
+    # overnight stays only in the period that has them, counted within it; null elsewhere
+    assert [r["overnight"] for r in records] == [i % 3 == 0 for i in range(1, 8)] + [None] * 3
+    assert [r["team"] for r in records] == ["Two teams"] * 7 + ["One team"] * 3
+    assert all(r["team_size"] is None and r["alert_level"] is None for r in records)
     assert records[0]["key"] == f"t-gevgelija-{monday.isoformat()}"
     assert all(r["summary"].startswith("Reconstructed") for r in records)
     assert expand_visit_schedule({}) == []

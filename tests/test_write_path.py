@@ -56,7 +56,8 @@ def _assert_aggregates_match_recount(engine) -> None:
 
 def _import_csv() -> bytes:
     """Rows that exercise every counting rule: joint records, trainings with and without
-    the number of women, open and closed alerts, themes, and every status."""
+    the number of women and of men, with none, one or several target groups, open and
+    closed alerts, themes, and every status."""
     statuses = ["draft", "submitted", "approved", "returned"]
     rows = []
     for n in range(40):
@@ -84,9 +85,11 @@ def _import_csv() -> bytes:
                 "title": f"Training {n}",
                 "dimension": "politico_military",
                 "response_area": "policing_crime",
-                "target_group": "border_police" if n % 4 else "",
+                # none, one, or two groups in one cell
+                "target_groups": ["", "border_police", "", "police | lawyers"][n // 2 % 4],
                 "participants_total": str(10 + n),
                 "participants_women": str(n % 9) if n % 6 else "",
+                "participants_men": str(n % 5) if n % 8 else "",
             }
         rows.append(row)
     buffer = io.StringIO()
@@ -169,8 +172,10 @@ TRAINING = {
     "dimension": "politico_military",
     "response_area": "policing_crime",
     "themes": ["policing"],
+    "target_groups": ["police", "border_police"],
     "participants_total": 12,
     "participants_women": 5,
+    "participants_men": 6,
 }
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from app.accounts import service
+from app.accounts import saved_views, service
 from app.accounts.deps import (
     SESSION_COOKIE,
     Public,
@@ -151,3 +151,56 @@ def create_token(
 def revoke_token(token_id: RowId, session: SessionDep, user: SignedIn):
     service.revoke_token(session, user=user, token_id=token_id)
     return RedirectResponse("/account", status_code=303)
+
+
+# --- saved views -----------------------------------------------------------------------------
+
+
+def _views_page(
+    request: Request, session, user, *, form=None, errors=None, saved=None, status_code=200
+):
+    return render(
+        request,
+        "accounts/saved_views.html",
+        {
+            "views": saved_views.visible_to(session, user),
+            "kinds": saved_views.KIND_LABELS,
+            "form": form or {"name": "", "address": "", "shared": False},
+            "errors": errors or {},
+            "saved": saved,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/saved-views")
+def saved_views_page(request: Request, session: SessionDep, user: SignedIn, saved: str = ""):
+    """Your saved views (and, for the CPC desk, those shared with it)."""
+    return _views_page(request, session, user, saved=int(saved) if saved.isdigit() else None)
+
+
+@router.post("/saved-views")
+def save_view(
+    request: Request,
+    session: SessionDep,
+    user: SignedIn,
+    name: Annotated[str, Form(max_length=400)] = "",
+    address: Annotated[str, Form(max_length=4000)] = "",
+    shared: Annotated[str, Form(max_length=10)] = "",
+):
+    """Keep the page the user is looking at under a name (the form on the list, dashboard
+    and comparison sends that page's address)."""
+    form = {"name": name, "address": address, "shared": bool(shared)}
+    try:
+        view = saved_views.save(session, user=user, name=name, address=address, shared=bool(shared))
+    except ValidationFailed as exc:
+        return _views_page(
+            request, session, user, form=form, errors=field_errors(exc), status_code=422
+        )
+    return RedirectResponse(f"/saved-views?saved={view.id}", status_code=303)
+
+
+@router.post("/saved-views/{view_id}/delete")
+def delete_view(view_id: RowId, session: SessionDep, user: SignedIn):
+    saved_views.delete(session, user=user, view_id=view_id)
+    return RedirectResponse("/saved-views", status_code=303)

@@ -94,9 +94,15 @@ def can_log_developments(user: Actor | None) -> bool:
     return allows(Rule.DEVELOPMENTS, user)
 
 
+def can_share_views(user: Actor | None) -> bool:
+    """The CPC desk shares saved views, with the CPC desk only (app/accounts/saved_views.py)."""
+    return user is not None and user.role == CPC_DESK
+
+
 # What a template may ask with `can("name")`; app.main hands these to app.web.
 TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {
     "log_activities": can_log_activities,
     "import": can_import,
     "manage_users": can_manage_users,
+    "share_views": can_share_views,
 }

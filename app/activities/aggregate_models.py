@@ -42,7 +42,11 @@ class ActivityStat(Base):
     - `type`: per type (response area and dimension '*');
     - `all`: one row per period and mission (everything '*').
 
-    `grain` is 'month' or 'year'; `theme` is '' for the all-themes rows. `mission_id`
+    `grain` is 'year' (every record of the year), 'month' (records known to the month
+    or day), or 'q-unk' / 'y-unk' (records known only to their quarter / year, on the
+    quarter's first month / 1 January): a partial date is never counted as its period's
+    first month (counting.grain_of). `recon` / `synth` count reconstructed / synthetic
+    records. `theme` is '' for the all-themes rows. `mission_id`
     is every mission involved (lead or taking part); `lead_mission_id` decides
     visibility. People trained count only on the lead mission's rows. On SQLite the
     table is clustered on its key (WITHOUT ROWID): a question about one level, theme
@@ -63,11 +67,13 @@ class ActivityStat(Base):
     dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
-_per_status(ActivityStat, "n", "trained", "women", "split", "alerts")
+_per_status(ActivityStat, "n", "trained", "women", "split", "alerts", "recon", "synth")
 
 
 class TrainingStat(Base):
-    """Trainings per month, lead mission and target group."""
+    """Trainings per month, lead mission and target group: a training with several
+    groups counts in each group's row ('' for none), so rows add up to more than the
+    trainings. `split` is the people whose sex was recorded (counting.py)."""
 
     __tablename__ = "training_stats"
     __table_args__ = ({"sqlite_with_rowid": False},)
@@ -77,11 +83,12 @@ class TrainingStat(Base):
     target_group: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
-_per_status(TrainingStat, "n", "trained", "women")
+_per_status(TrainingStat, "n", "trained", "women", "split")
 
 
 class VisitStat(Base):
-    """Monitoring visits per week (its Monday), location and lead mission."""
+    """Monitoring visits known to the day, per week (its Monday), location and lead mission;
+    a visit dated only to a month, quarter or year has no week and is not counted here."""
 
     __tablename__ = "visit_stats"
     __table_args__ = ({"sqlite_with_rowid": False},)

@@ -44,7 +44,7 @@ ACTIVITY_KEY = (
 )
 ACTIVITY_VALUES = _columns(*counting.FIGURES)
 TRAINING_KEY = ("mission_id", "period", "target_group")
-TRAINING_VALUES = _columns("n", "trained", "women")
+TRAINING_VALUES = _columns(*counting.TRAINING_FIGURES)
 VISIT_KEY = ("mission_id", "week", "location_id")
 VISIT_VALUES = _columns("n")
 TABLES = (
@@ -65,11 +65,14 @@ class Facts:
     dimension: str
     status: str
     start_date: date
+    start_precision: str
+    provenance: str
     themes: tuple[str, ...]
     location_ids: tuple[int, ...]
-    target_group: str | None
+    target_groups: tuple[str, ...]
     participants_total: int | None
     participants_women: int | None
+    participants_men: int | None
     alert_level: str | None
     alert_closed: bool | None
 
@@ -83,11 +86,14 @@ class Facts:
             dimension=activity.dimension,
             status=activity.status,
             start_date=activity.start_date,
+            start_precision=activity.start_precision,
+            provenance=activity.provenance,
             themes=tuple(sorted(activity.themes)),
             location_ids=tuple(sorted(loc.id for loc in activity.locations)),
-            target_group=activity.target_group,
+            target_groups=tuple(sorted(activity.target_groups or ())),
             participants_total=activity.participants_total,
             participants_women=activity.participants_women,
+            participants_men=activity.participants_men,
             alert_level=activity.alert_level,
             alert_closed=activity.alert_closed,
         )
@@ -108,13 +114,13 @@ class Tally:
     """Many activities' contributions, summed by *shape* before they are expanded.
 
     An activity's rows in activity_stats depend only on its shape (missions, type,
-    area, dimension, status, themes and month); a bulk load adds each activity to its
-    shape's running figures and expands every distinct shape into its rows once, so
+    area, dimension, status, themes, month and how well it is known); a bulk load adds each
+    activity to its shape's running figures and expands every distinct shape into its rows once, so
     100,000 imported rows cost about as much as the few hundred shapes they fall into.
     """
 
     def __init__(self) -> None:
-        # shape -> [n, trained, women, split, alerts]
+        # shape -> the sums of counting.FIGURES
         self.shapes: dict[tuple, list[int]] = {}
         self.training: Counter = Counter()
         self.visits: Counter = Counter()
@@ -124,11 +130,12 @@ class Tally:
         type_ = facts.type
         trained = counting.people_trained(type_, facts.participants_total)
         women = counting.women_trained(type_, facts.participants_women)
-        split = counting.trained_with_women_known(
-            type_, facts.participants_total, facts.participants_women
-        )
+        split = counting.sex_recorded(type_, facts.participants_women, facts.participants_men)
         alert = int(counting.is_open_alert(type_, facts.alert_level, facts.alert_closed))
+        recon = counting.is_reconstructed(facts.provenance)
+        synth = counting.is_synthetic(facts.provenance)
         month = month_of(facts.start_date)
+        grain = counting.grain_of(facts.start_precision)
         shape = (
             facts.mission_id,
             facts.other_mission_ids,
@@ -137,26 +144,24 @@ class Tally:
             facts.dimension,
             facts.status,
             facts.themes,
+            grain,
             month,
         )
+        values = (1, trained, women, split, alert, recon, synth)
         figures = self.shapes.get(shape)
         if figures is None:
-            self.shapes[shape] = [1, trained, women, split, alert]
+            self.shapes[shape] = list(values)
         else:
-            figures[0] += 1
-            figures[1] += trained
-            figures[2] += women
-            figures[3] += split
-            figures[4] += alert
+            for i, value in enumerate(values):
+                figures[i] += value
         status = facts.status
-        if counting.counts_as_training(type_):
-            key = (facts.mission_id, month, facts.target_group or "")
-            self.training[(key, f"n_{status}")] += 1
-            if trained:
-                self.training[(key, f"trained_{status}")] += trained
-            if women:
-                self.training[(key, f"women_{status}")] += women
-        if counting.counts_as_visit(type_):
+        # A training counts in each of its target groups' rows.
+        for group in counting.target_group_keys(type_, facts.target_groups):
+            key = (facts.mission_id, month, group)
+            for name, value in (("n", 1), ("trained", trained), ("women", women), ("split", split)):
+                if value:
+                    self.training[(key, f"{name}_{status}")] += value
+        if counting.counts_as_visit(type_) and counting.known_to_the_day(facts.start_precision):
             week = week_of(facts.start_date)
             for location_id in facts.location_ids:
                 self.visits[((facts.mission_id, week, location_id), f"n_{status}")] += 1
@@ -166,11 +171,11 @@ class Tally:
         result: Contribution = into if into is not None else defaultdict(Counter)
         for model in (ActivityStat, TrainingStat, VisitStat):
             result.setdefault(model, Counter())
-        sums: dict[tuple, int] = {}  # a plain dict: Counter's += costs twice as much
-        get = sums.get
-        for shape, (n, trained, women, split, alerts) in self.shapes.items():
-            lead_id, other_ids, type_, area, dimension, status, themes, month = shape
-            periods = (("month", month), ("year", month.replace(month=1)))
+        totals: dict[tuple, int] = {}  # a plain dict: Counter's += costs twice as much
+        get = totals.get
+        for shape, sums in self.shapes.items():
+            lead_id, other_ids, type_, area, dimension, status, themes, grain, month = shape
+            periods = ((grain, month), (counting.YEAR_GRAIN, month.replace(month=1)))
             levels = (
                 ("fine", type_, area, dimension),
                 ("area", ALL, area, ALL),
@@ -179,9 +184,7 @@ class Tally:
             )
             figures = [
                 (f"{name}_{status}", name, value)
-                for name, value in zip(
-                    counting.FIGURES, (n, trained, women, split, alerts), strict=True
-                )
+                for name, value in zip(counting.FIGURES, sums, strict=True)
                 if value
             ]
             lead_values = [(column, value) for column, _, value in figures]
@@ -207,8 +210,8 @@ class Tally:
                                 level_dimension,
                             )
                             for name, value in values:
-                                sums[(key, name)] = get((key, name), 0) + value
-        result[ActivityStat].update(sums)
+                                totals[(key, name)] = get((key, name), 0) + value
+        result[ActivityStat].update(totals)
         result[TrainingStat].update(self.training)
         result[VisitStat].update(self.visits)
         return result
@@ -319,9 +322,10 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
             "n": 1,
             "trained": activity.participants_total or 0 if is_training else 0,
             "women": activity.participants_women or 0 if is_training else 0,
+            # people whose sex was recorded: the women and the men given
             "split": (
-                activity.participants_total or 0
-                if is_training and activity.participants_women is not None
+                (activity.participants_women or 0) + (activity.participants_men or 0)
+                if is_training
                 else 0
             ),
             "alerts": int(
@@ -329,11 +333,15 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
                 and activity.alert_level in ("low", "elevated", "high")
                 and not activity.alert_closed
             ),
+            "recon": int(activity.provenance == "reconstructed"),
+            "synth": int(activity.provenance == "synthetic"),
         }
         month = date(activity.start_date.year, activity.start_date.month, 1)
+        # a date known only to its quarter or year has no month of its own
+        month_grain = {"quarter": "q-unk", "year": "y-unk"}.get(activity.start_precision, "month")
         missions = [lead] + [m.id for m in activity.other_missions]
         for mission_id in missions:
-            for grain, period in (("month", month), ("year", date(month.year, 1, 1))):
+            for grain, period in ((month_grain, month), ("year", date(month.year, 1, 1))):
                 for theme in ["", *activity.themes]:
                     for level, type_, area, dimension in (
                         ("fine", activity.type, activity.response_area, activity.dimension),
@@ -353,13 +361,14 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
                             dimension,
                         )
                         for name, value in figures.items():
-                            if mission_id == lead or name in ("n", "alerts"):
+                            if mission_id == lead or name not in ("trained", "women", "split"):
                                 activity_rows[(stat_key, f"{name}_{status}")] += value
         if is_training:
-            training_key = (lead, month, activity.target_group or "")
-            for name in ("n", "trained", "women"):
-                training_rows[(training_key, f"{name}_{status}")] += figures[name]
-        if is_visit:
+            # one row per target group, each with the whole training; '' for none
+            for group in sorted(set(activity.target_groups or [])) or [""]:
+                for name in ("n", "trained", "women", "split"):
+                    training_rows[((lead, month, group), f"{name}_{status}")] += figures[name]
+        if is_visit and activity.start_precision == "day":  # a week only for a known day
             monday = activity.start_date - timedelta(days=activity.start_date.weekday())
             for location in activity.locations:
                 visit_rows[((lead, monday, location.id), f"n_{status}")] += 1

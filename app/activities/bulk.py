@@ -24,6 +24,7 @@ from app.activities import aggregates
 from app.activities import service as activities
 from app.activities.models import (
     Activity,
+    ActivityTargetGroup,
     ActivityTheme,
     activity_locations,
     activity_other_missions,
@@ -42,6 +43,7 @@ _column_values = attrgetter(*COLUMNS)
 TABLES = (
     Activity.__table__,
     ActivityTheme.__table__,
+    ActivityTargetGroup.__table__,
     activity_other_missions,
     activity_locations,
     activity_partners,
@@ -114,11 +116,11 @@ def write_many(
     """Insert new activities with their links, aggregates and audit trail; return how many.
 
     Never commits. `records` are Activity-shaped plain objects (see `new_record`): every
-    column as an attribute, plus `themes` (codes) and `other_missions`, `locations` and
-    `partners` (objects with an `id`). Give them all an id from `reserve_ids`, or none
-    (they get one here). They are read BATCH at a time, so a generator keeps only one
-    batch in memory. `audit="each"` writes a create entry per record, as a record
-    created by hand gets; `"summary"` writes one entry for the whole load.
+    column as an attribute, plus `themes` and `target_groups` (codes, or None) and
+    `other_missions`, `locations` and `partners` (objects with an `id`). Give them all an
+    id from `reserve_ids`, or none (they get one here). They are read BATCH at a time, so
+    a generator keeps only one batch in memory. `audit="each"` writes a create entry per
+    record, as a record created by hand gets; `"summary"` writes one entry for the whole load.
     """
     now = utcnow()
     tally = aggregates.Tally()
@@ -129,6 +131,7 @@ def write_many(
         # One list of rows to insert per table.
         rows: list[dict[str, Any]] = []
         themes: list[dict[str, Any]] = []
+        groups: list[dict[str, Any]] = []
         others: list[dict[str, Any]] = []
         located: list[dict[str, Any]] = []
         partnered: list[dict[str, Any]] = []
@@ -136,9 +139,13 @@ def write_many(
         for record in batch:
             # In the order they read back in, as the ORM's themes setter keeps them.
             record.themes = sorted(set(record.themes))
+            record.target_groups = sorted(set(record.target_groups or ())) or None
             rows.append(dict(zip(COLUMNS, _column_values(record), strict=True)))
             new_id = record.id
             themes.extend({"activity_id": new_id, "theme": t} for t in record.themes)
+            groups.extend(
+                {"activity_id": new_id, "target_group": g} for g in record.target_groups or ()
+            )
             others.extend(
                 {"activity_id": new_id, "mission_id": m.id} for m in record.other_missions
             )
@@ -150,6 +157,7 @@ def write_many(
         insert_rows(session, Activity.__table__, rows)
         for table, payload in (
             (ActivityTheme.__table__, themes),
+            (ActivityTargetGroup.__table__, groups),
             (activity_other_missions, others),
             (activity_locations, located),
             (activity_partners, partnered),

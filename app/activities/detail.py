@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
+from app.accounts.policy import can_log_activities
 from app.activities import fields, history, policy, workflow
 from app.activities.models import Activity
 from app.partial_dates import PartialDate
@@ -30,6 +31,8 @@ def context(session: Session, activity: Activity, user: Actor, **extra: Any) -> 
         "author": author.name if author else None,
         "can_edit": policy.can_edit(user, activity),
         "can_delete": policy.can_delete(user, activity),
+        # "Log another like this": a new draft of the reader's own mission (form.like).
+        "can_log_like": can_log_activities(user),
         "actions": [a.value for a in workflow.available(user, activity)],
         "comment": "",
         **extra,

@@ -36,6 +36,9 @@ from app.vocab import (
     Theme,
 )
 
+# Women and men are each optional: the share of women is taken over the people whose sex
+# was recorded (app/activities/counting.py), never over everyone trained.
+SEX_HINT = "Leave empty if not recorded; anyone counted as neither is “not recorded”."
 DATE_HINT = "YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD — e.g. 2015, 2015-Q4, 2015-11, 2015-11-19"
 
 
@@ -160,8 +163,8 @@ _REGISTRY = (
         "Type of activity",
         Widget.SELECT,
         ActivityType,
-        hint="Each type has fields of its own, at the end of the form. After changing the "
-        "type, press “Show the fields for this type”: what you typed is kept.",
+        hint="Each type has fields of its own, below the title. After changing the type, "
+        "press “Show the fields for this type”: what you typed is kept.",
         required="choose the type of activity",
         hxl="#activity+type",
         column_help="Activity type.",
@@ -323,12 +326,18 @@ _REGISTRY = (
         hxl="#severity+alert+closed",
     ),
     FieldDef(
-        "target_group",
-        "Target group",
-        Widget.SELECT,
+        "target_groups",
+        "Target groups",
+        Widget.MULTI,
         TargetGroup,
         owner=_TRAINING,
-        hxl="#targeted+group",
+        hint="Every group the training was for: a training for several groups counts in "
+        "each group's row of the dashboard.",
+        max_items=len(TargetGroup),
+        description="The groups trained. Stored one row per group (activity_target_groups); "
+        "null when none is recorded.",
+        hxl="#targeted+group+list",
+        column_help="Target groups, separated by ; (or |).",
     ),
     FieldDef(
         "participants_total",
@@ -342,7 +351,19 @@ _REGISTRY = (
         "Of whom women",
         Widget.NUMBER,
         owner=_TRAINING,
+        hint=SEX_HINT,
+        description="Women among the participants; null when not recorded.",
         hxl="#reached+participants+f",
+    ),
+    FieldDef(
+        "participants_men",
+        "Of whom men",
+        Widget.NUMBER,
+        owner=_TRAINING,
+        hint=SEX_HINT,
+        description="Men among the participants; null when not recorded. Women and men "
+        "together are at most the total; the rest count as not recorded.",
+        hxl="#reached+participants+m",
     ),
     FieldDef(
         "training_days", "Days of training", Widget.NUMBER, owner=_TRAINING, hxl="#meta+days+num"

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.accounts.deps import Viewer
-from app.activities import service
+from app.activities import presets, service
 from app.activities.fields import (
     CHANGEABLE,
     COMMON_FIELDS,
-    DATE_HINT,
+    DATE_FIELDS,
     FIELDS,
     LABELS,
     REQUIRED,
@@ -24,8 +24,10 @@ from app.activities.fields import (
 from app.activities.models import Activity
 from app.errors import Forbidden
 from app.missions import service as missions
+from app.partial_dates import PartialDate
 from app.vocab import (
     ActivityType,
+    DatePrecision,
     LocationKind,
     PartnerKind,
 )
@@ -35,12 +37,76 @@ router = APIRouter(include_in_schema=False)
 # --- the form: from a record or a post, to the API's shape, and back -----------------------------
 
 
+# --- dates: a precision and a native input per precision ---------------------------------------
+
+# The form asks for a date as its precision plus the native input for that precision, named
+# `<field>_<part>`: `start_precision` = day, month, quarter or year; `start_day` (an
+# <input type=date>), `start_month` (<input type=month>), `start_year` and `start_quarter`
+# (a year, and Q1-Q4 for a quarter). `compose` turns them into the partial date the API reads.
+PRECISIONS: tuple[str, ...] = tuple(p.value for p in DatePrecision)
+DATE_PARTS = ("precision", "day", "month", "quarter", "year")
+
+
+def date_parts(text: str) -> dict[str, str]:
+    """A partial date as the form's parts: its precision, its own input, and the coarser
+    inputs too (so that choosing a coarser precision keeps the date). Text that is not a
+    date stays as typed, in the day input."""
+    parts = dict.fromkeys(DATE_PARTS, "")
+    parts["precision"] = DatePrecision.DAY.value
+    text = (text or "").strip()
+    if not text:
+        return parts
+    try:
+        parsed = PartialDate.parse(text.upper())
+    except ValueError:
+        parts["day"] = text
+        return parts
+    d = parsed.start
+    parts["precision"] = parsed.precision.value
+    parts["year"] = f"{d.year:04d}"
+    parts["quarter"] = str((d.month - 1) // 3 + 1)
+    if parsed.precision in (DatePrecision.DAY, DatePrecision.MONTH):
+        parts["month"] = f"{d.year:04d}-{d.month:02d}"
+    if parsed.precision == DatePrecision.DAY:
+        parts["day"] = d.isoformat()
+    return parts
+
+
+def compose(form: dict[str, Any], name: str) -> tuple[str, str | None]:
+    """The partial date the parts of date field `name` say (`2016-03-02`, `2016-03`,
+    `2016-Q1`, `2016`), and a message when they cannot say one. Nothing given: ''."""
+    part = {p: str(form.get(f"{name}_{p}") or "").strip() for p in DATE_PARTS}
+    match part["precision"]:
+        case "month":
+            return part["month"].upper(), None
+        case "quarter":
+            if not part["year"] and not part["quarter"]:
+                return "", None
+            if not part["year"]:
+                return "", "give the year of the quarter"
+            if part["quarter"] not in ("1", "2", "3", "4"):
+                return "", "choose the quarter"
+            return f"{part['year']}-Q{part['quarter']}", None
+        case "year":
+            return part["year"], None
+        case _:
+            return part["day"].upper(), None
+
+
+def _date_form(form: dict[str, Any], name: str, text: str) -> None:
+    form[name] = text
+    for part, value in date_parts(text).items():
+        form[f"{name}_{part}"] = value
+
+
 def blank() -> dict[str, Any]:
     """An empty form. Besides the fields: the version an edit was read at, and the key a new
     record's form is saved with, so that sending it twice saves it once (idempotency.py)."""
     form: dict[str, Any] = {"version": "", "idempotency_key": ""}
     for field in CHANGEABLE:
         form[field.name] = [] if field.is_list else False if field.widget == Widget.BOOL else ""
+        if field.widget == Widget.DATE:
+            _date_form(form, field.name, "")
     return form
 
 
@@ -55,6 +121,24 @@ def from_record(activity: Activity) -> dict[str, Any]:
             form[name] = bool(value)
         else:
             form[name] = "" if value is None else str(value)
+    for name in DATE_FIELDS:
+        if name in form:
+            _date_form(form, name, form[name])
+    return form
+
+
+def like(activity: Activity, lead_code: str) -> dict[str, Any]:
+    """A new draft "like" `activity`: its type, its place (locations) and its team (the
+    other missions taking part, and a visit's team and team size), nothing else. Never the
+    lead mission among the other missions (a record of another mission may name it)."""
+    record = from_record(activity)
+    form = blank()
+    form["type"] = record["type"]
+    form["locations"] = list(record["locations"])
+    form["other_missions"] = [code for code in record["other_missions"] if code != lead_code]
+    for name in ("team", "team_size"):
+        if name in TYPE_FIELDS.get(ActivityType(record["type"]), ()):
+            form[name] = record[name]
     return form
 
 
@@ -69,6 +153,13 @@ def from_post(posted: FormData) -> dict[str, Any]:
         else:
             value = posted.get(name)
             form[name] = value if isinstance(value, str) else ""
+    for name in DATE_FIELDS:
+        if name not in form:
+            continue
+        if form[f"{name}_precision"] in PRECISIONS:
+            form[name], _ = compose(form, name)
+        else:  # a post without the parts (a script, an old page): the date as typed
+            _date_form(form, name, form[name])
     return form
 
 
@@ -113,11 +204,14 @@ def to_data(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
                 else:
                     errors[name] = "enter a whole number, e.g. 12"
             case Widget.DATE:
-                data[name] = value.strip().upper() or field.blank
+                text, problem = compose(form, name)
+                if problem:
+                    errors[name] = problem
+                data[name] = text or field.blank
             case _:
                 data[name] = value.strip() or field.blank
         if name in REQUIRED and not data.get(name):
-            errors[name] = REQUIRED[name]
+            errors.setdefault(name, REQUIRED[name])
     return data, errors
 
 
@@ -144,6 +238,43 @@ def changes(data: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
 # --- rendering the form ---------------------------------------------------------------------
 
 
+# A type's own fields that are seldom known when the record is first logged: on the form they
+# follow the others, in a collapsed "More about this …" (open when one holds a value).
+TYPE_FIELDS_LATER: dict[ActivityType, tuple[str, ...]] = {
+    ActivityType.MONITORING_VISIT: (
+        "team",
+        "team_size",
+        "overnight",
+        "persons_observed",
+        "alert_closed",
+    ),
+}
+
+
+def _type_field_sections(
+    form: dict[str, Any], errors: dict[str, str]
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]]:
+    """Per type: the fields shown first, those after in "More about this …", and whether that
+    section opens (one of them holds a value or an error)."""
+    sections = {}
+    for activity_type in ActivityType:
+        later = TYPE_FIELDS_LATER.get(activity_type, ())
+        first = tuple(n for n in TYPE_FIELDS[activity_type] if n not in later)
+        opened = any(form.get(n) not in ("", [], False, None) or n in errors for n in later)
+        sections[activity_type.value] = (first, later, opened)
+    return sections
+
+
+# The collapsed sections after the type's own fields, and what each holds: a section with an
+# error opens.
+PICKER_SECTIONS: dict[str, tuple[str, ...]] = {
+    "classification": ("dimension", "response_area", "themes"),
+    "with": ("partners", "project", "other_missions"),
+    "end": ("end",),
+    "summary": ("summary", "source"),
+}
+
+
 def _grouped(rows, key) -> list[tuple[str, list]]:
     groups: dict[str, list] = {}
     for row in rows:
@@ -161,6 +292,7 @@ def context(
     message: str | None = None,
     refreshed: str | None = None,
     conflict: bool = False,
+    liked: Activity | None = None,
 ) -> dict[str, Any]:
     """What the form page shows: the values, the choices for the lead mission, the errors."""
     lead = activity.mission if activity is not None else user.mission
@@ -168,9 +300,16 @@ def context(
         raise Forbidden("Only staff of a mission log its activities.")
     all_missions = missions.get_all(session)
     own_country = next((m.host_country for m in all_missions if m.id == lead.id), None)
-    locations = _grouped(missions.list_locations(session), lambda loc: loc.country)
-    # the lead mission's own country first: most of its work happens there
+    # The place: the lead mission's own locations first (most of its work happens there),
+    # then the others by country, its host country first.
+    all_locations = missions.list_locations(session)
+    own_locations = [loc for loc in all_locations if loc.mission_id == lead.id]
+    locations = _grouped(
+        [loc for loc in all_locations if loc.mission_id != lead.id], lambda loc: loc.country
+    )
     locations.sort(key=lambda item: (item[0] != own_country, item[0]))
+    if own_locations:
+        locations.insert(0, (f"{lead.short_name}: your mission's places", own_locations))
     partners = [
         (PartnerKind(kind).label, rows)
         for kind, rows in _grouped(missions.list_partners(session), lambda p: p.kind)
@@ -194,9 +333,10 @@ def context(
         "message": message,
         "refreshed": refreshed,
         "conflict": conflict,
+        "liked": liked,
         "chosen": chosen,
         "types": list(ActivityType),
-        "type_fields": {t.value: TYPE_FIELDS[t] for t in ActivityType},
+        "type_fields": _type_field_sections(form, errors),
         "fields": FIELDS,
         "other_missions": [m for m in all_missions if m.id != lead.id],
         "locations": locations,
@@ -204,5 +344,15 @@ def context(
         "partners": partners,
         "projects": projects,
         "mission_codes": {m.id: m.code for m in all_missions},
-        "date_hint": DATE_HINT,
+        "precisions": list(DatePrecision),
+        "quarters": [
+            ("1", "Q1 (Jan–Mar)"),
+            ("2", "Q2 (Apr–Jun)"),
+            ("3", "Q3 (Jul–Sep)"),
+            ("4", "Q4 (Oct–Dec)"),
+        ],
+        "presets": presets.as_json(),
+        "pickers_open": {
+            name: bool(set(errors) & set(names)) for name, names in PICKER_SECTIONS.items()
+        },
     }

@@ -51,6 +51,7 @@ COUNT_FIELDS = (
     "persons_observed",
     "participants_total",
     "participants_women",
+    "participants_men",
     "training_days",
     "attendees",
     "audience_reached",
@@ -96,10 +97,33 @@ class ActivityTheme(Base):
     theme: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
+class ActivityTargetGroup(Base):
+    """One target group of a training; a row each, as themes are, so the dashboards
+    count a training in each of its groups' rows with a plain join."""
+
+    __tablename__ = "activity_target_groups"
+    __table_args__ = (
+        enum_check("target_group", TargetGroup.values()),
+        Index("ix_activity_target_groups_target_group_activity_id", "target_group", "activity_id"),
+    )
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_group: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+# A type's own fields kept in a table of their own, not in a column of activities: the
+# service keeps them empty on other types (a CHECK cannot look into another table).
+STORED_APART = frozenset({"target_groups"})
+
+
 def _type_field_checks() -> list[CheckConstraint]:
     checks = []
     for activity_type, fields in TYPE_FIELDS.items():
         for field in fields:
+            if field in STORED_APART:
+                continue
             checks.append(
                 CheckConstraint(
                     f"type = '{activity_type.value}' OR {field} IS NULL",
@@ -131,7 +155,6 @@ class Activity(Base):
         ),
         CheckConstraint("version >= 1", name="version_positive"),
         enum_check("alert_level", AlertLevel.values()),
-        enum_check("target_group", TargetGroup.values()),
         enum_check("report_kind", ReportKind.values()),
         enum_check("meeting_kind", MeetingKind.values()),
         enum_check("meeting_level", MeetingLevel.values()),
@@ -142,9 +165,10 @@ class Activity(Base):
             for f in COUNT_FIELDS
         ],
         CheckConstraint(
-            "participants_women IS NULL OR participants_total IS NULL "
-            "OR participants_women <= participants_total",
-            name="women_within_total",
+            "participants_total IS NULL "
+            "OR coalesce(participants_women, 0) + coalesce(participants_men, 0) "
+            "<= participants_total",
+            name="women_and_men_within_total",
         ),
         *_type_field_checks(),
         # The list's filters and its default order (newest first, id as tie-breaker).
@@ -191,9 +215,9 @@ class Activity(Base):
     alert_level: Mapped[str | None] = mapped_column(String(16))
     alert_closed: Mapped[bool | None] = mapped_column(Boolean)
     # training
-    target_group: Mapped[str | None] = mapped_column(String(32))
     participants_total: Mapped[int | None] = mapped_column(Integer)
     participants_women: Mapped[int | None] = mapped_column(Integer)
+    participants_men: Mapped[int | None] = mapped_column(Integer)
     training_days: Mapped[int | None] = mapped_column(Integer)
     # report
     reference_number: Mapped[str | None] = mapped_column(String(80))
@@ -233,6 +257,9 @@ class Activity(Base):
     theme_rows: Mapped[list[ActivityTheme]] = relationship(
         cascade="all, delete-orphan", order_by=ActivityTheme.theme
     )
+    target_group_rows: Mapped[list[ActivityTargetGroup]] = relationship(
+        cascade="all, delete-orphan", order_by=ActivityTargetGroup.target_group
+    )
 
     @property
     def themes(self) -> list[str]:
@@ -244,6 +271,21 @@ class Activity(Base):
         keep = [row for row in self.theme_rows if row.theme in wanted]
         have = {row.theme for row in keep}
         self.theme_rows = keep + [ActivityTheme(theme=t) for t in wanted if t not in have]
+
+    @property
+    def target_groups(self) -> list[str] | None:
+        """A training's groups in code order; None when none is recorded (as a type's
+        own field reads on every other type)."""
+        return [row.target_group for row in self.target_group_rows] or None
+
+    @target_groups.setter
+    def target_groups(self, values: list[str] | None) -> None:
+        wanted = sorted(set(values or ()))  # the order they read back in
+        keep = [row for row in self.target_group_rows if row.target_group in wanted]
+        have = {row.target_group for row in keep}
+        self.target_group_rows = keep + [
+            ActivityTargetGroup(target_group=g) for g in wanted if g not in have
+        ]
 
 
 class IdempotencyKey(Base):

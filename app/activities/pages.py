@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn, Viewer
-from app.activities import detail, idempotency, my_work, policy, query, service, workflow
+from app.activities import (
+    detail,
+    idempotency,
+    my_work,
+    policy,
+    presets,
+    query,
+    service,
+    workflow,
+)
 from app.activities import form as activity_form
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityUpdate
@@ -131,13 +140,25 @@ def _load(session: Session, activity_id: int, user: Viewer) -> Activity:
 
 @router.get("/activities/new")
 def new_activity(request: Request, session: SessionDep, user: MissionStaff):
-    """A blank form; `?type=monitoring_visit` chooses the type at once."""
+    """A blank form; `?type=monitoring_visit` chooses the type at once (with its presets);
+    `?like=<id>` starts from a record the user may see: its type, place and team."""
     chosen = request.query_params.get("type", "")
-    form = activity_form.blank()
+    liked = None
+    like_id = request.query_params.get("like", "")
+    if like_id:
+        number = query.small_int(like_id, 0, 1, INT32_MAX)
+        if number is None:
+            raise NotFound(f"No activity with id {like_id[:20]!r} to log another like.")
+        liked = _load(session, number, user)
+        form = activity_form.like(liked, user.mission.code if user.mission else "")
+        chosen = form["type"]
+    else:
+        form = activity_form.blank()
     form["idempotency_key"] = idempotency.new_key()
     if chosen in ActivityType.values():
         form["type"] = chosen
-    return _render_form(request, session, user, form=form)
+        presets.apply(form, chosen)
+    return _render_form(request, session, user, form=form, liked=liked)
 
 
 @router.post("/activities/new")
@@ -153,6 +174,7 @@ def create_activity(request: Request, session: SessionDep, user: MissionStaff, p
         message = "This form's hidden key was damaged and is now replaced: check, then save again."
         return _render_form(request, session, user, form=form, message=message, status_code=422)
     if activity_form.wants_refresh(posted, form):
+        presets.apply(form, form["type"], form_text(posted, "_shown_type"))
         return _render_form(
             request, session, user, form=form, refreshed=activity_form.refresh_note(posted)
         )
@@ -243,6 +265,7 @@ def update_activity(
         message = policy.edit_refusal(user, activity)
         return _render_form(request, session, user, message=message, status_code=403, **context)
     if activity_form.wants_refresh(posted, form):
+        presets.apply(form, form["type"], new=False)
         return _render_form(
             request, session, user, refreshed=activity_form.refresh_note(posted), **context
         )

@@ -115,5 +115,37 @@ def visible_stat(
     return approved
 
 
+def statuses_apart(user: Actor | None) -> tuple[str, ...]:
+    """The statuses other than approved that `user` may see somewhere: the dashboards count
+    them apart from the (approved) headline figures, never inside them."""
+    if user is not None and user.role in MISSION_ROLES:
+        return tuple(s for s in Status.values() if s != Status.APPROVED.value)
+    if user is not None and user.role == CPC_DESK:
+        return (Status.SUBMITTED.value,)
+    return ()
+
+
+def stat_of_status(
+    user: Actor | None,
+    table: FromClause,
+    figure: str,
+    status: str,
+    *,
+    lead_column: str = "lead_mission_id",
+) -> ColumnElement[int]:
+    """SQL: `figure` of one aggregate row's records of `status`, where `user` may see them
+    (the rule of `visible_activities`, one status at a time); else 0."""
+    column = table.c[f"{figure}_{status}"]
+    if user is None:
+        return literal(0)
+    if status == Status.APPROVED.value:
+        return column
+    if user.role in MISSION_ROLES:
+        return case((table.c[lead_column] == user.mission_id, column), else_=0)
+    if user.role == CPC_DESK and status in READABLE_BY_CPC:
+        return column
+    return literal(0)
+
+
 # What a template may ask with `can("name", ...)`; app.main hands these to app.web.
 TEMPLATE_QUESTIONS: dict[str, Callable[..., bool]] = {"review_mission": can_review_mission}

@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.accounts.actor import Actor
 from app.activities import policy, writes
+from app.activities.counting import wholly_within_sql
 from app.activities.fields import ALL_TYPE_FIELDS, TYPE_FIELDS
 from app.activities.models import (
     Activity,
@@ -68,6 +69,7 @@ def _load_links():
         selectinload(Activity.locations),
         selectinload(Activity.partners),
         selectinload(Activity.theme_rows),
+        selectinload(Activity.target_group_rows),
         selectinload(Activity.project),
     )
 
@@ -118,15 +120,12 @@ def validate(session: RowReader, values: dict[str, Any], *, loc_prefix=("body",)
     if period_from is not None and period_to is not None and period_to.end < period_from.start:
         err("period_to", "the period covered ends before it starts")
 
-    total, women = values.get("participants_total"), values.get("participants_women")
-    if women is not None:
-        if total is None:
-            err("participants_women", "give participants_total when you give participants_women")
-        elif women > total:
-            err(
-                "participants_women",
-                f"{women} women cannot be more than the {total} participants in total",
-            )
+    for name, problem in participants_problems(
+        values.get("participants_total"),
+        values.get("participants_women"),
+        values.get("participants_men"),
+    ):
+        err(name, problem)
 
     missions = by_code(session, Mission, [values["mission"], *values.get("other_missions", [])])
     mission = missions.get(values["mission"].upper())
@@ -164,6 +163,54 @@ def validate(session: RowReader, values: dict[str, Any], *, loc_prefix=("body",)
     if errors or mission is None:  # an unknown mission is always among the errors
         raise ValidationFailed(errors)
     return Resolved(mission, others, locations, partners, project)
+
+
+def participants_problems(
+    total: int | None, women: int | None, men: int | None
+) -> list[tuple[str, str]]:
+    """What is wrong with a training's counts, as (field, message) pairs.
+
+    Women and men are each optional (None: not recorded); given, they need the total
+    (the share of women is taken over people counted in a known total) and together
+    they are at most the total: whoever is neither is "not recorded".
+    """
+    problems = []
+    for name, value, word in (
+        ("participants_women", women, "women"),
+        ("participants_men", men, "men"),
+    ):
+        if value is not None and total is None:
+            problems.append(
+                (
+                    name,
+                    f"give the participants in total (participants_total) when you give "
+                    f"the number of {word}",
+                )
+            )
+    if total is not None:
+        if women is not None and women > total:
+            problems.append(
+                (
+                    "participants_women",
+                    f"{women} women cannot be more than the {total} participants in total",
+                )
+            )
+        elif men is not None and men > total:
+            problems.append(
+                (
+                    "participants_men",
+                    f"{men} men cannot be more than the {total} participants in total",
+                )
+            )
+        elif women is not None and men is not None and women + men > total:
+            problems.append(
+                (
+                    "participants_men",
+                    f"{women} women and {men} men make {women + men}, more than the {total} "
+                    "participants in total",
+                )
+            )
+    return problems
 
 
 def fields_of(model) -> dict[str, Any]:
@@ -412,10 +459,9 @@ def apply_filters(query: Select, filters: ActivityFilters) -> Select:
                 activity_locations.c.location_id == filters.location.id,
             )
         )
-    if filters.date_from is not None:
-        query = query.where(Activity.start_date >= filters.date_from)
-    if filters.date_to is not None:
-        query = query.where(Activity.start_date <= filters.date_to)
+    if filters.date_from is not None or filters.date_to is not None:
+        # the dashboards' rule: all of the record's (partial) date lies in the period
+        query = query.where(wholly_within_sql(filters.date_from, filters.date_to))
     if filters.q:
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern += "%"

@@ -59,5 +59,6 @@ def compare(session: SessionDep, user: SignedIn, query: Annotated[CompareQuery, 
         theme=query.theme,
         dimension=query.dimension,
         axis=query.axis,
+        reconstructed=query.reconstructed,
         user=user,
     )

@@ -77,9 +77,11 @@ def compare_page(request: Request, session: SessionDep, user: SignedIn):
         theme=wanted.theme,
         dimension=wanted.dimension,
         axis=wanted.axis,
+        reconstructed=wanted.reconstructed,
         user=user,
     )
-    peak = max((v for row in data.rows for v in row.cells.values()), default=0)
+    # shading per column, so one mission's large figures do not blank out the others
+    peaks = {c: max((row.cells[c] for row in data.rows), default=0) for c in data.columns}
     labels = {"theme": "Theme", "dimension": "Dimension", "axis": "Compare by"}
     return render(
         request,
@@ -92,7 +94,8 @@ def compare_page(request: Request, session: SessionDep, user: SignedIn):
             "dimension": wanted.dimension,
             "axis": wanted.axis,
             "axes": COMPARE_AXES,
-            "peak": peak,
+            "peaks": peaks,
+            "reconstructed": wanted.reconstructed,
             "period_error": {k: v for k, v in errors.items() if k in PERIOD_KEYS},
             "problems": [f"{labels.get(k, k)}: {v}" for k, v in errors.items() if k in labels],
             "presets": _presets(date.today()),

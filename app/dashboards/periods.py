@@ -1,8 +1,9 @@
 """Splitting a period into the pieces the aggregates can answer.
 
 Whole years come from the yearly rows, whole months from the monthly rows, and
-the days left at either end from the raw activities, so any period is answered
-exactly while most of the work reads a few hundred aggregate rows.
+the days left at either end from the raw activities of those (at most two) months,
+so any period is answered exactly while most of the work reads a few hundred
+aggregate rows.
 """
 
 from __future__ import annotations
@@ -34,10 +35,18 @@ def previous_month(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+def bounds(start: date | None, end: date | None) -> tuple[date, date]:
+    """The period with its open ends closed at the earliest and latest dates counted."""
+    return max(start or EARLIEST, EARLIEST), min(end or LATEST, LATEST)
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
 def split(start: date | None, end: date | None) -> list[Segment]:
     """Cover [start, end] (inclusive, open ends allowed) with year, month and raw segments."""
-    first = max(start or EARLIEST, EARLIEST)
-    last = min(end or LATEST, LATEST)
+    first, last = bounds(start, end)
     if first > last:
         return []
     segments: list[Segment] = []

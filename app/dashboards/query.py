@@ -24,3 +24,8 @@ class CompareQuery(PeriodQuery):
     axis: Annotated[Axis, one_of(Axis)] = Field(
         default="area", description="Matrix columns: response areas, activity types or themes."
     )
+    reconstructed: bool = Field(
+        default=True,
+        description="Count records reconstructed from the study's frequencies (default) or "
+        "leave them out.",
+    )

@@ -16,16 +16,51 @@ class Period(BaseModel):
 
 
 class Headline(BaseModel):
+    """Figures over the approved records whose date lies wholly in the period."""
+
     activities: int = 0
     monitoring_visits: int = 0
     participants_trained: int = 0
     participants_women: int = 0
+    participants_sex_recorded: int = Field(
+        default=0,
+        description="People trained whose sex was recorded (the women and the men given): "
+        "what women_share is taken over.",
+    )
+    participants_sex_not_recorded: int = Field(
+        default=0, description="People trained whose sex was not recorded."
+    )
     women_share: float | None = Field(
-        default=None, description="Women among participants where the split is known, 0–1."
+        default=None,
+        description="Women among the people whose sex was recorded, 0–1; null when none was. "
+        "Never over everyone trained: see women_share_text.",
+    )
+    women_share_text: str = Field(
+        default="",
+        description='The share in words, as the pages and reports give it, e.g. "29% women, '
+        'of 24 people where recorded; 430 not recorded".',
     )
     reports: int = 0
     meetings: int = 0
-    open_alerts: int = 0
+    open_alerts: int = Field(
+        default=0, description="Approved monitoring visits with an alert that is not closed."
+    )
+    not_approved: dict[str, int] = Field(
+        default_factory=dict,
+        description="Records you may also see that are not approved, per status (draft, "
+        "submitted, returned): counted apart, never in the figures above.",
+    )
+    may_be_in_period: int = Field(
+        default=0,
+        description="Approved records dated only to a month, quarter or year that overlaps "
+        "the period without lying wholly in it: they may fall in it, and are not counted.",
+    )
+    reconstructed: int = Field(
+        default=0, description="Of the activities counted, how many are reconstructed."
+    )
+    synthetic: int = Field(
+        default=0, description="Of the activities counted, how many are synthetic (demo)."
+    )
     last_activity: PartialDateField | None = Field(
         default=None, description="Date of the latest activity, with its precision."
     )
@@ -41,11 +76,23 @@ class MissionSummary(BaseModel):
     migration_focal_point_since: PartialDateField | None
 
 
+class UnknownMonth(BaseModel):
+    """Records known only to a quarter or a year: drawn apart, never in its first month."""
+
+    label: str = Field(description='e.g. "2015, month unknown"')
+    start: date
+    end: date
+    inside: bool = Field(description="The quarter or year lies wholly in the period.")
+    series: dict[str, int]
+
+
 class Series(BaseModel):
-    """Counts per month (YYYY-MM) for each named series."""
+    """Approved records per month (YYYY-MM) for each named series, and apart from the
+    months those known only to their quarter or year."""
 
     months: list[str]
     series: dict[str, list[int]]
+    unknown: list[UnknownMonth] = Field(default_factory=list)
 
 
 class Heatmap(BaseModel):
@@ -60,10 +107,14 @@ class Heatmap(BaseModel):
 
 
 class TrainingGroup(BaseModel):
+    """One target group's trainings; a training with several groups is in each one's row."""
+
     target_group: str
     trainings: int
     participants: int
     women: int
+    men: int = Field(description="Men, where recorded.")
+    not_recorded: int = Field(description="Participants whose sex was not recorded.")
 
 
 class ActivityLine(BaseModel):
@@ -110,7 +161,10 @@ class CompareRow(BaseModel):
     name: str
     migration_focal_point_since: PartialDateField | None
     headline: Headline
-    cells: dict[str, int] = Field(description="Activities per column of the matrix.")
+    cells: dict[str, int] = Field(description="Approved activities per column of the matrix.")
+    reconstructed_cells: dict[str, int] = Field(
+        default_factory=dict, description="Of each cell's activities, how many are reconstructed."
+    )
 
 
 class JointActivity(BaseModel):
@@ -127,6 +181,9 @@ class Comparison(BaseModel):
     theme: str | None
     dimension: str | None
     axis: str = Field(description="What the matrix columns are: area, type or theme.")
+    reconstructed_shown: bool = Field(
+        default=True, description="Whether reconstructed records are counted."
+    )
     columns: list[str]
     rows: list[CompareRow]
     by_month: Series = Field(description="Activities per month for each mission.")

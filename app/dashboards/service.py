@@ -1,26 +1,30 @@
 """Counting activities per mission: the mission dashboard, its summary and the comparison.
 
 A mission's figures count every activity it leads or takes part in, so a joint
-visit shows on both missions; people trained count once, for the lead mission.
-Everything is filtered by what the reader may see (app/activities/policy.py).
+visit shows on both missions; people trained count once, for the lead mission. The
+figures are of approved records whose date lies wholly in the period; what else the
+reader may see (policy.py) is counted apart, and so are records whose partial date
+only may fall in the period (the rules: app/activities/counting.py).
 
 Counts come from the aggregates (app/activities/aggregates.py) for whole years and
-months, and from the raw activities only for the days left at the ends of the
-period (app/dashboards/periods.py), so the cost does not grow with the data.
+months and for records known only to their quarter or year, and from the raw
+activities only for the (at most two) months at the ends of the period
+(app/dashboards/periods.py), so the cost does not grow with the data.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, func, literal_column, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.activities import counting, policy
 from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitStat
 from app.activities.aggregates import week_of
-from app.activities.models import Activity, ActivityTheme
+from app.activities.models import Activity, ActivityTargetGroup, ActivityTheme
 from app.dashboards import periods
 from app.dashboards.schemas import (
     ActivityLine,
@@ -36,6 +40,7 @@ from app.dashboards.schemas import (
     Series,
     TimelineItem,
     TrainingGroup,
+    UnknownMonth,
 )
 from app.missions import service as missions
 from app.missions.models import Location, Mission
@@ -64,6 +69,23 @@ def period_from_params(start: PartialDate | None, end: PartialDate | None) -> Pe
 # --- figures by mission and a column (area, type or theme) ----------------------------------
 
 
+@dataclass
+class Tallies:
+    """What a period holds, per (mission_id, column), by the rules of counting.py:
+
+    - `approved`: the FIGURES of approved records whose date lies wholly in the period;
+    - `apart`: records the reader may also see that are not approved, per status;
+    - `may`: approved records whose partial date only overlaps the period.
+    """
+
+    approved: dict[tuple[int, str], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0] * len(FIGURES))
+    )
+    apart: dict[tuple[int, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
+    may: Counter = field(default_factory=Counter)
+    statuses: tuple[str, ...] = ()  # the statuses counted apart for this reader
+
+
 def _level(axis: str, dimension: str | None) -> str:
     """The aggregate level that answers this question with the fewest rows."""
     if dimension:
@@ -71,18 +93,30 @@ def _level(axis: str, dimension: str | None) -> str:
     return {"area": "area", "type": "type", "theme": "all", "mission": "all"}[axis]
 
 
-def _stat_figures(session, segment, *, user, axis, theme, dimension, mission_id) -> list[Row]:
-    t = ActivityStat.__table__
+def _n(user, t, status: str, reconstructed: bool):
+    """Records of `status` in an aggregate row, less the reconstructed ones if hidden."""
+    n = policy.stat_of_status(user, t, "n", status)
+    if reconstructed:
+        return n
+    return n - policy.stat_of_status(user, t, "recon", status)
+
+
+def _stat_query(t, *, user, axis, theme, dimension, mission_id, reconstructed, extra=()):
+    """Approved FIGURES and the counts apart per status, by mission and column."""
     column = {"area": t.c.response_area, "type": t.c.type, "theme": t.c.theme}[axis]
-    query = select(
-        t.c.mission_id,
-        column,
-        *(func.sum(policy.visible_stat(user, t, figure)) for figure in FIGURES),
-    ).where(
-        t.c.grain == segment.kind,
-        t.c.level == _level(axis, dimension),
-        t.c.period >= segment.start,
-        t.c.period <= segment.end,
+    approved = Status.APPROVED.value
+
+    def approved_sum(figure: str):
+        if figure == "n":
+            return _n(user, t, approved, reconstructed)
+        if figure == "recon" and not reconstructed:  # left out, so none counted
+            return literal(0)
+        return policy.stat_of_status(user, t, figure, approved)
+
+    sums = [func.sum(approved_sum(figure)) for figure in FIGURES]
+    apart = [func.sum(_n(user, t, s, reconstructed)) for s in policy.statuses_apart(user)]
+    query = select(t.c.mission_id, column, *extra, *sums, *apart).where(
+        t.c.level == _level(axis, dimension)
     )
     if axis == "theme":
         query = query.where(t.c.theme == theme if theme else t.c.theme != "")
@@ -92,23 +126,49 @@ def _stat_figures(session, segment, *, user, axis, theme, dimension, mission_id)
         query = query.where(t.c.dimension == dimension)
     if mission_id is not None:
         query = query.where(t.c.mission_id == mission_id)
-    return list(session.execute(query.group_by(t.c.mission_id, column)))
+    return query.group_by(t.c.mission_id, column, *extra)
 
 
-def _raw_figures(session, segment, *, user, axis, theme, dimension, mission_id) -> list[Row]:
-    inv = counting.involvement()
+def _add(tallies: Tallies, key, values, statuses, *, wholly: bool) -> None:
+    values = [int(v or 0) for v in values]
+    figures, apart = values[: len(FIGURES)], values[len(FIGURES) :]
+    if wholly:
+        total = tallies.approved[key]
+        for i, value in enumerate(figures):
+            total[i] += value
+        for status, value in zip(statuses, apart, strict=True):
+            if value:
+                tallies.apart[key][status] += value
+    elif figures[0]:
+        tallies.may[key] += figures[0]
+
+
+def _raw_query(segment, *, user, axis, theme, dimension, mission_id, reconstructed):
+    """Figures from the raw rows of the months at the ends of a period, by mission, column,
+    status, precision and whether the record starts inside the segment."""
+    # only the dates inside the expansion, so it walks the start_date index (a status
+    # condition there would make SQLite scan every record of that status)
+    inv = counting.involvement(
+        Activity.start_date >= segment.start.replace(day=1), Activity.start_date <= segment.end
+    )
     columns = {"area": Activity.response_area, "type": Activity.type, "theme": ActivityTheme.theme}
     column = columns[axis]
+    starts_inside = Activity.start_date >= segment.start
     query = (
-        select(inv.c.mission_id, column, *counting.figures_sql(is_lead=inv.c.is_lead))
+        select(
+            inv.c.mission_id,
+            column,
+            Activity.status,
+            Activity.start_precision,
+            starts_inside,
+            *counting.figures_sql(is_lead=inv.c.is_lead),
+        )
         .select_from(inv)
         .join(Activity, Activity.id == inv.c.activity_id)
-        .where(
-            Activity.start_date >= segment.start,
-            Activity.start_date <= segment.end,
-            policy.visible_activities(user),
-        )
+        .where(policy.visible_activities(user))
     )
+    if not reconstructed:
+        query = query.where(Activity.provenance != counting.RECONSTRUCTED)
     if axis == "theme":
         query = query.join(ActivityTheme, ActivityTheme.activity_id == Activity.id)
         if theme:
@@ -121,10 +181,12 @@ def _raw_figures(session, segment, *, user, axis, theme, dimension, mission_id) 
         query = query.where(Activity.dimension == dimension)
     if mission_id is not None:
         query = query.where(inv.c.mission_id == mission_id)
-    return list(session.execute(query.group_by(inv.c.mission_id, column)))
+    return query.group_by(
+        inv.c.mission_id, column, Activity.status, Activity.start_precision, starts_inside
+    )
 
 
-def figures(
+def tallies(
     session: Session,
     *,
     period: Period,
@@ -133,48 +195,131 @@ def figures(
     theme: str | None = None,
     dimension: str | None = None,
     mission_id: int | None = None,
-) -> dict[tuple[int, str], list[int]]:
-    """{(mission_id, column): [n, trained, women, split, alerts]} over the period."""
-    totals: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * len(FIGURES))
+    reconstructed: bool = True,
+) -> Tallies:
+    """The period's figures by mission and column (see `Tallies`).
+
+    Records known to the month: whole years and months from the aggregates, the days at
+    the ends from the raw rows of those two months. Records known only to the quarter or
+    year: from their own aggregate rows, wholly in the period or only maybe.
+    """
+    statuses = policy.statuses_apart(user)
+    result = Tallies(statuses=statuses)
+    t = ActivityStat.__table__
+    ask = dict(
+        user=user,
+        axis=axis,
+        theme=theme,
+        dimension=dimension,
+        mission_id=mission_id,
+        reconstructed=reconstructed,
+    )
+    whole_years: set[int] = set()
+    first, last = periods.bounds(period.start, period.end)
     for segment in periods.split(period.start, period.end):
-        read = _raw_figures if segment.kind == "raw" else _stat_figures
-        rows = read(
-            session,
-            segment,
-            user=user,
-            axis=axis,
-            theme=theme,
-            dimension=dimension,
-            mission_id=mission_id,
+        if segment.kind == "raw":
+            for mid, col, status, precision, inside, *values in session.execute(
+                _raw_query(segment, **ask)
+            ):
+                if precision == DatePrecision.DAY.value and inside:
+                    if status == Status.APPROVED.value:
+                        _add(result, (mid, col), values, (), wholly=True)
+                    else:
+                        result.apart[(mid, col)][status] += int(values[0] or 0)
+                elif precision == DatePrecision.MONTH.value and status == Status.APPROVED.value:
+                    _add(result, (mid, col), values, (), wholly=False)
+            continue
+        if segment.kind == "year":
+            whole_years.update(range(segment.start.year, segment.end.year + 1))
+        query = _stat_query(t, **ask).where(
+            t.c.grain == segment.kind, t.c.period >= segment.start, t.c.period <= segment.end
         )
-        for row in rows:
-            total = totals[(row[0], row[1])]
-            for i, value in enumerate(row[2:]):
-                total[i] += int(value or 0)
-    return totals
+        for mid, col, *values in session.execute(query):
+            _add(result, (mid, col), values, statuses, wholly=True)
+    # records known only to their quarter or year, outside the whole years counted above
+    for grain, precision, earliest in (
+        (counting.QUARTER_ONLY, DatePrecision.QUARTER.value, periods.quarter_start(first)),
+        (counting.YEAR_ONLY, DatePrecision.YEAR.value, first.replace(month=1, day=1)),
+    ):
+        query = _stat_query(t, **ask, extra=(t.c.period,)).where(
+            t.c.grain == grain, t.c.period >= earliest, t.c.period <= last
+        )
+        for mid, col, day, *values in session.execute(query):
+            day = _as_date(day)
+            if day.year in whole_years:
+                continue
+            wholly = counting.wholly_within(day, precision, first, last)
+            _add(result, (mid, col), values, statuses, wholly=wholly)
+    return result
 
 
-def _headline(by_type: dict[str, list[int]]) -> Headline:
-    """Headline figures from one mission's figures per activity type."""
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def figures(session: Session, **kwargs) -> dict[tuple[int, str], list[int]]:
+    """{(mission_id, column): FIGURES} of the approved records wholly in the period."""
+    return tallies(session, **kwargs).approved
+
+
+def _headline(by_type: Tallies, mission_id: int) -> Headline:
+    """Headline figures of one mission from its tallies per activity type."""
     sums = [0] * len(FIGURES)
-    for values in by_type.values():
-        for i, value in enumerate(values):
-            sums[i] += value
-    n, trained, women, split, alerts = sums
+    apart: Counter = Counter()
+    may = 0
+    for (mid, _), values in by_type.approved.items():
+        if mid == mission_id:
+            for i, value in enumerate(values):
+                sums[i] += value
+    for (mid, _), counts in by_type.apart.items():
+        if mid == mission_id:
+            apart.update(counts)
+    for (mid, _), maybe in by_type.may.items():
+        if mid == mission_id:
+            may += maybe
+    figure = dict(zip(FIGURES, sums, strict=True))
 
     def count(activity_type: ActivityType) -> int:
-        return by_type.get(activity_type.value, [0])[0]
+        return by_type.approved.get((mission_id, activity_type.value), [0])[0]
 
     return Headline(
-        activities=n,
-        participants_trained=trained,
-        participants_women=women,
-        women_share=round(women / split, 3) if split else None,
+        activities=figure["n"],
+        participants_trained=figure["trained"],
+        participants_women=figure["women"],
+        participants_sex_recorded=figure["split"],
+        participants_sex_not_recorded=max(figure["trained"] - figure["split"], 0),
+        women_share=round(figure["women"] / figure["split"], 3) if figure["split"] else None,
+        women_share_text=women_share_text(
+            trained=figure["trained"], women=figure["women"], recorded=figure["split"]
+        ),
         monitoring_visits=count(ActivityType.MONITORING_VISIT),
         reports=count(ActivityType.REPORT),
         meetings=count(ActivityType.MEETING),
-        open_alerts=alerts,
+        open_alerts=figure["alerts"],
+        not_approved={s: apart.get(s, 0) for s in by_type.statuses},
+        may_be_in_period=may,
+        reconstructed=figure["recon"],
+        synthetic=figure["synth"],
     )
+
+
+def _people(n: int) -> str:
+    return f"{n:,} person" if n == 1 else f"{n:,} people"
+
+
+def women_share_text(*, trained: int, women: int, recorded: int) -> str:
+    """The share of women in words, over the people whose sex was recorded only, with how
+    many that is and how many were not recorded: one wording for the dashboard, the
+    comparison, the reports and the API (Headline.women_share_text)."""
+    if not trained and not recorded:
+        return ""
+    if not recorded:
+        return f"women and men not recorded for the {_people(trained)} trained"
+    share = f"{women / recorded:.0%} women"
+    not_recorded = max(trained - recorded, 0)
+    if not not_recorded:
+        return f"{share}, of {_people(recorded)}, all recorded"
+    return f"{share}, of {_people(recorded)} where recorded; {not_recorded:,} not recorded"
 
 
 # --- the mission summary and dashboard ------------------------------------------------------
@@ -193,14 +338,15 @@ def last_active_months(
 ) -> dict[int, PartialDate]:
     """The latest month with a visible activity, per mission (led or taken part in).
 
-    Read from the monthly aggregates, so it is a month, shown as one ("Oct 2016").
+    Read from the monthly aggregates (approved records known to the month), so it is a
+    month, shown as one ("Oct 2016").
     """
     t = ActivityStat.__table__
     query = select(t.c.mission_id, func.max(t.c.period)).where(
-        t.c.grain == "month",
+        t.c.grain == counting.MONTH_GRAIN,
         t.c.level == "all",
         t.c.theme == "",
-        policy.visible_stat(user, t, "n") > 0,
+        policy.stat_of_status(user, t, "n", Status.APPROVED.value) > 0,
     )
     if period.start:
         query = query.where(t.c.period >= period.start.replace(day=1))
@@ -215,8 +361,8 @@ def last_active_months(
 def mission_summary(session: Session, *, mission: Mission, period: Period, user) -> MissionSummary:
     """Headline figures and counts by type and response area for one mission."""
     by_area = figures(session, period=period, user=user, axis="area", mission_id=mission.id)
-    by_type = figures(session, period=period, user=user, axis="type", mission_id=mission.id)
-    headline = _headline({col: v for (_, col), v in by_type.items()})
+    by_type = tallies(session, period=period, user=user, axis="type", mission_id=mission.id)
+    headline = _headline(by_type, mission.id)
     headline.last_activity = last_active_months(
         session, period=period, user=user, mission_id=mission.id
     ).get(mission.id)
@@ -225,7 +371,7 @@ def mission_summary(session: Session, *, mission: Mission, period: Period, user)
         name=mission.name,
         period=period,
         headline=headline,
-        by_type={t: by_type.get((mission.id, t), [0])[0] for t in AXES["type"]},
+        by_type={t: by_type.approved.get((mission.id, t), [0])[0] for t in AXES["type"]},
         by_area={a: by_area.get((mission.id, a), [0])[0] for a in AXES["area"]},
         migration_focal_point_since=missions.migration_focal_point_since(mission.focal_points),
     )
@@ -244,16 +390,16 @@ def _months_between(first: date, last: date) -> list[str]:
 
 
 def _data_bounds(session: Session, period: Period, *, user, mission_id: int | None) -> Period:
-    """The period, with open ends closed at the first and last month that has activities
-    `user` may see: another mission's drafts neither stretch nor reveal the axis."""
+    """The period, with open ends closed at the first and last month that has approved
+    activities (the charts draw approved records, like the headline figures)."""
     if period.start and period.end:
         return period
     t = ActivityStat.__table__
     query = select(func.min(t.c.period), func.max(t.c.period)).where(
-        t.c.grain == "month",
+        t.c.grain == counting.MONTH_GRAIN,
         t.c.level == "all",
         t.c.theme == "",
-        policy.visible_stat(user, t, "n") > 0,
+        policy.stat_of_status(user, t, "n", Status.APPROVED.value) > 0,
     )
     if mission_id is not None:
         query = query.where(t.c.mission_id == mission_id)
@@ -273,70 +419,131 @@ def monthly_series(
     mission_id: int | None = None,
     theme: str | None = None,
     dimension: str | None = None,
+    reconstructed: bool = True,
 ) -> Series:
-    """Activities per month, one series per mission (`by="mission"`) or per type."""
+    """Approved activities per month, one series per mission (`by="mission"`) or per type.
+
+    Records known only to their quarter or year are not in any month: they are in
+    `unknown`, one entry per quarter or year ("2015, month unknown").
+    """
+    t = ActivityStat.__table__
+    key = t.c.mission_id if by == "mission" else t.c.type
+    approved = Status.APPROVED.value
+
+    def stat_query(*where):
+        query = select(
+            cast(t.c.period, String), key, func.sum(_n(user, t, approved, reconstructed))
+        )
+        query = query.where(t.c.level == _level(by, dimension), t.c.theme == (theme or ""), *where)
+        if mission_id is not None:
+            query = query.where(t.c.mission_id == mission_id)
+        if dimension:
+            query = query.where(t.c.dimension == dimension)
+        return query
+
     bounds = _data_bounds(session, period, user=user, mission_id=mission_id)
-    if bounds.start is None or bounds.end is None:
-        return Series(months=[], series={})
-    months = _months_between(bounds.start, bounds.end)
+    months = _months_between(bounds.start, bounds.end) if bounds.start and bounds.end else []
     index = {m: i for i, m in enumerate(months)}
     series: dict[str, list[int]] = {}
-    t = ActivityStat.__table__
-    for segment in periods.months_only(bounds.start, bounds.end):
+    for segment in periods.months_only(bounds.start, bounds.end) if months else []:
         if segment.kind == "raw":
             rows = _raw_monthly(
                 session,
                 segment,
-                user=user,
                 by=by,
                 mission_id=mission_id,
                 theme=theme,
                 dimension=dimension,
+                reconstructed=reconstructed,
             )
         else:
-            key = t.c.mission_id if by == "mission" else t.c.type
             # The period as text: turning a thousand SQLite date strings into dates
             # costs more than the query itself, and only "YYYY-MM" is needed.
-            month = cast(t.c.period, String)
-            query = select(month, key, func.sum(policy.visible_stat(user, t, "n"))).where(
-                t.c.grain == "month",
-                t.c.level == _level(by, dimension),
-                t.c.theme == (theme or ""),
+            query = stat_query(
+                t.c.grain == counting.MONTH_GRAIN,
                 t.c.period >= segment.start,
                 t.c.period <= segment.end,
             )
-            if mission_id is not None:
-                query = query.where(t.c.mission_id == mission_id)
-            if dimension:
-                query = query.where(t.c.dimension == dimension)
             rows = session.execute(query.group_by(t.c.period, key)).all()
         for day, name, count in rows:
             if count:
                 position = index[str(day)[:7]]
                 series.setdefault(str(name), [0] * len(months))[position] += int(count)
+    unknown = _unknown_months(session, period, stat_query, key)
+    names, order = _series_names(session, by)
+    return Series(
+        months=months,
+        series={names(k): series[k] for k in sorted(series, key=order)},
+        unknown=[
+            UnknownMonth(
+                label=bucket.label,
+                start=bucket.start,
+                end=bucket.end,
+                inside=bucket.inside,
+                series={names(k): bucket.series[k] for k in sorted(bucket.series, key=order)},
+            )
+            for bucket in unknown
+        ],
+    )
+
+
+def _series_names(session: Session, by: str):
+    """(name, order): a series key (mission id or type) to its name, and to its place."""
     if by == "mission":
-        codes = {m.id: m.code for m in missions.get_all(session)}
-        series = {
-            codes[int(k)]: v for k, v in sorted(series.items(), key=lambda kv: codes[int(kv[0])])
-        }
-    else:
-        series = {t_: series[t_] for t_ in AXES["type"] if t_ in series}
-    return Series(months=months, series=series)
+        codes = {str(m.id): m.code for m in missions.get_all(session)}
+        return (lambda key: codes[str(key)]), (lambda key: codes[str(key)])
+    types = AXES["type"]
+    return str, (lambda key: (types.index(key) if key in types else len(types), str(key)))
 
 
-def _raw_monthly(session, segment, *, user, by, mission_id, theme, dimension):
-    inv = counting.involvement()
+def _unknown_months(session: Session, period: Period, stat_query, key) -> list[UnknownMonth]:
+    """Records known only to the quarter or year overlapping the period, by quarter / year."""
+    t = ActivityStat.__table__
+    first, last = periods.bounds(period.start, period.end)
+    buckets: list[UnknownMonth] = []
+    for grain, precision, earliest in (
+        (counting.YEAR_ONLY, DatePrecision.YEAR, first.replace(month=1, day=1)),
+        (counting.QUARTER_ONLY, DatePrecision.QUARTER, periods.quarter_start(first)),
+    ):
+        query = stat_query(t.c.grain == grain, t.c.period >= earliest, t.c.period <= last)
+        found: dict[date, dict[str, int]] = {}
+        for day, name, count in session.execute(query.group_by(t.c.period, key)):
+            if count:
+                found.setdefault(_as_date(day), {})[str(name)] = int(count)
+        for day, counts in found.items():
+            when = PartialDate(day, precision)
+            inside = counting.wholly_within(day, precision.value, first, last)
+            buckets.append(
+                UnknownMonth(
+                    label=f"{when.human()}, month unknown",
+                    start=when.start,
+                    end=when.end,
+                    inside=inside,
+                    series=counts,
+                )
+            )
+    buckets.sort(key=lambda b: (b.start, b.end))
+    return buckets
+
+
+def _raw_monthly(session, segment, *, by, mission_id, theme, dimension, reconstructed):
+    """Approved records known to the day in the days at an end of the period."""
+    # only the dates inside the expansion, so it walks the start_date index
+    inv = counting.involvement(
+        Activity.start_date >= segment.start, Activity.start_date <= segment.end
+    )
     key = inv.c.mission_id if by == "mission" else Activity.type
     query = (
         select(cast(Activity.start_date, String), key, func.count())
         .select_from(inv)
         .join(Activity, Activity.id == inv.c.activity_id)
         .where(
-            Activity.start_date >= segment.start,
-            Activity.start_date <= segment.end,
-            policy.visible_activities(user),
+            Activity.start_precision == DatePrecision.DAY.value,
+            Activity.status == Status.APPROVED.value,
         )
     )
+    if not reconstructed:
+        query = query.where(Activity.provenance != counting.RECONSTRUCTED)
     if mission_id is not None:
         query = query.where(inv.c.mission_id == mission_id)
     if theme:
@@ -349,10 +556,10 @@ def _raw_monthly(session, segment, *, user, by, mission_id, theme, dimension):
 
 
 def visits_heatmap(session: Session, *, mission: Mission, period: Period, user) -> Heatmap:
-    """Monitoring visits per location per week: weeks starting within the period, between
-    the first and the last week with a visit `user` may see."""
+    """Approved monitoring visits per location per week: weeks starting within the period,
+    between the first and the last week with such a visit."""
     v = VisitStat.__table__
-    visible = policy.visible_stat(user, v, "n", lead_column="mission_id")
+    visible = policy.stat_of_status(user, v, "n", Status.APPROVED.value, lead_column="mission_id")
     first, last = session.execute(
         select(func.min(v.c.week), func.max(v.c.week)).where(
             v.c.mission_id == mission.id, visible > 0
@@ -400,10 +607,14 @@ def visits_heatmap(session: Session, *, mission: Mission, period: Period, user) 
 
 
 def trainings_by_group(session: Session, *, mission: Mission, period: Period, user):
+    """Trainings led by the mission, per target group: a training with several groups
+    counts in each group's row (so the rows add up to more than the trainings), one
+    without a group in the '' row. Women, men and "not recorded" are its three parts.
+    Approved trainings only, like every figure of the dashboard (counting.py)."""
     t = TrainingStat.__table__
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    # one inline '' for both: PostgreSQL sees two bound parameters as two expressions
-    target_group = func.coalesce(Activity.target_group, literal_column("''"))
+    figures = counting.TRAINING_FIGURES
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(figures))
+    target_group = counting.target_group_sql()
     for segment in periods.months_only(period.start, period.end):
         if segment.kind == "raw":
             query = (
@@ -412,13 +623,16 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
                     func.count(),
                     func.sum(counting.people_trained_sql()),
                     func.sum(counting.women_trained_sql()),
+                    func.sum(counting.sex_recorded_sql()),
                 )
+                .select_from(Activity)
+                .outerjoin(ActivityTargetGroup, ActivityTargetGroup.activity_id == Activity.id)
                 .where(
                     Activity.mission_id == mission.id,
                     Activity.type == counting.TRAINING,
                     Activity.start_date >= segment.start,
                     Activity.start_date <= segment.end,
-                    policy.visible_activities(user),
+                    Activity.status == Status.APPROVED.value,
                 )
                 .group_by(target_group)
             )
@@ -426,10 +640,7 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
             query = (
                 select(
                     t.c.target_group,
-                    *(
-                        func.sum(policy.visible_stat(user, t, f, lead_column="mission_id"))
-                        for f in ("n", "trained", "women")
-                    ),
+                    *(func.sum(t.c[f"{f}_{Status.APPROVED.value}"]) for f in figures),
                 )
                 .where(
                     t.c.mission_id == mission.id,
@@ -438,19 +649,27 @@ def trainings_by_group(session: Session, *, mission: Mission, period: Period, us
                 )
                 .group_by(t.c.target_group)
             )
-        for group, n, trained, women in session.execute(query):
-            for i, value in enumerate((n, trained, women)):
+        for group, *values in session.execute(query):
+            for i, value in enumerate(values):
                 totals[group][i] += int(value or 0)
     order = [g for g in TargetGroup.values() if g in totals] + [
         g for g in totals if g not in TargetGroup.values()
     ]
-    return [
-        TrainingGroup(
-            target_group=g, trainings=totals[g][0], participants=totals[g][1], women=totals[g][2]
-        )
-        for g in order
-        if totals[g][0]
-    ]
+    groups = []
+    for g in order:
+        n, trained, women, recorded = totals[g]
+        if n:
+            groups.append(
+                TrainingGroup(
+                    target_group=g,
+                    trainings=n,
+                    participants=trained,
+                    women=women,
+                    men=recorded - women,
+                    not_recorded=max(trained - recorded, 0),
+                )
+            )
+    return groups
 
 
 def _line(activity: Activity) -> ActivityLine:
@@ -562,21 +781,21 @@ def compare(
     theme: str | None = None,
     dimension: str | None = None,
     axis: str = "area",
+    reconstructed: bool = True,
 ) -> Comparison:
     """The missions × `axis` matrix, headline figures per mission, activity per month per
-    mission, and joint activities."""
-    matrix = figures(session, period=period, user=user, axis=axis, theme=theme, dimension=dimension)
-    if axis == "type":
-        by_type = matrix
-    else:
-        by_type = figures(
-            session, period=period, user=user, axis="type", theme=theme, dimension=dimension
-        )
+    mission, and joint activities; reconstructed records left out if `reconstructed` is false."""
+    ask = dict(
+        period=period, user=user, theme=theme, dimension=dimension, reconstructed=reconstructed
+    )
+    matrix = tallies(session, axis=axis, **ask)
+    by_type = matrix if axis == "type" else tallies(session, axis="type", **ask)
     last_months = last_active_months(session, period=period, user=user)
+    recon = FIGURES.index("recon")
     rows = []
     for mission in missions.get_all(session):
-        cells = {c: matrix.get((mission.id, c), [0])[0] for c in AXES[axis]}
-        headline = _headline({col: v for (mid, col), v in by_type.items() if mid == mission.id})
+        cells = {c: matrix.approved.get((mission.id, c), [0] * len(FIGURES)) for c in AXES[axis]}
+        headline = _headline(by_type, mission.id)
         headline.last_activity = last_months.get(mission.id)
         rows.append(
             CompareRow(
@@ -586,7 +805,10 @@ def compare(
                     mission.focal_points
                 ),
                 headline=headline,
-                cells=cells,
+                cells={c: values[0] for c, values in cells.items()},
+                reconstructed_cells={
+                    c: values[recon] for c, values in cells.items() if values[recon]
+                },
             )
         )
     return Comparison(
@@ -594,11 +816,10 @@ def compare(
         theme=theme,
         dimension=dimension,
         axis=axis,
+        reconstructed_shown=reconstructed,
         columns=AXES[axis],
         rows=rows,
-        by_month=monthly_series(
-            session, period=period, user=user, by="mission", theme=theme, dimension=dimension
-        ),
+        by_month=monthly_series(session, by="mission", **ask),
         joint_activities=_joint_activities(
             session, period=period, theme=theme, dimension=dimension, user=user
         ),

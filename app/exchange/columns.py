@@ -4,8 +4,8 @@ built from the field registry (app/activities/fields.py).
 Each column is an ActivityCreate field (or, for a few export-only columns, a
 fact about the stored record). Cell text forms:
 
-- lists (missions, locations, partners, themes, findings, recipients): values
-  separated by ``;`` (a comma works too);
+- lists (missions, locations, partners, themes, findings, recipients, target groups):
+  values separated by ``;`` (``|`` or a comma work too);
 - yes/no fields: ``yes`` or ``no`` (``true``/``false``, ``1``/``0`` are read too);
 - dates: ``YYYY``, ``YYYY-Qn``, ``YYYY-MM`` or ``YYYY-MM-DD`` (the precision is kept);
 - vocabularies: the code (``monitoring_visit``) or its label (``Monitoring visit``).
@@ -49,6 +49,10 @@ BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 NAMES: list[str] = [c.name for c in COLUMNS]
 IMPORT_NAMES: list[str] = [c.name for c in COLUMNS if not c.export_only]
 REQUIRED: list[str] = [c.name for c in COLUMNS if c.required]
+
+# Columns of an older template, read as the column that took their place (a file made
+# before migration 0007 still imports: its one target group is a list of one).
+RENAMED: dict[str, str] = {"target_group": "target_groups"}
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0"})

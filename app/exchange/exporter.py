@@ -114,6 +114,7 @@ def activities(
                         selectinload(Activity.locations),
                         selectinload(Activity.partners),
                         selectinload(Activity.theme_rows),
+                        selectinload(Activity.target_group_rows),
                         selectinload(Activity.project),
                     )
                 )

@@ -171,7 +171,8 @@ def _enum_value(enum, text: str) -> str:
 
 
 def _split(text: str) -> list[str]:
-    separator = ";" if ";" in text else ","
+    """A list cell's values: separated by ; (or |, or a comma when neither is there)."""
+    separator = next((s for s in (";", "|") if s in text), ",")
     return [part.strip() for part in text.split(separator) if part.strip()]
 
 
@@ -250,13 +251,21 @@ def _codes_looked_up(statement: Select[Any]) -> list[str] | None:
 # What activities.service.validate depends on, so rows that would get the same verdict
 # share one validation: type-specific fields only as "given or not" (each belongs to one
 # type), codes as they are, and the three order checks (end after start, period_to after
-# period_from, women within the total) as "fine" or, when not, their values (the message
+# period_from, women and men within the total) as "fine" or, when not, their values (the message
 # quotes them). Title, summary, source, dimension, area and themes it does not read.
 _NOT_READ = frozenset(
     {"external_id", "title", "summary", "source", "dimension", "response_area", "themes"}
 )
 _ORDERED = frozenset(
-    {"start", "end", "period_from", "period_to", "participants_total", "participants_women"}
+    {
+        "start",
+        "end",
+        "period_from",
+        "period_to",
+        "participants_total",
+        "participants_women",
+        "participants_men",
+    }
 )
 
 
@@ -290,9 +299,12 @@ def _validation_key(values: dict) -> tuple:
     since, until = values.get("period_from"), values.get("period_to")
     fine = since is None or until is None or not until.end < since.start
     key.append(("period", True if fine else (since, until)))
-    total, women = values.get("participants_total"), values.get("participants_women")
-    fine = women is None or (total is not None and women <= total)
-    key.append(("women", True if fine else (total, women)))
+    counts = (
+        values.get("participants_total"),
+        values.get("participants_women"),
+        values.get("participants_men"),
+    )
+    key.append(("participants", tuple(activities.participants_problems(*counts))))
     return tuple(key)
 
 
@@ -314,6 +326,7 @@ def _check_header(header: list[str]) -> list[str | None]:
     unknown, seen, repeated = [], set(), []
     for raw in header:
         name = _text(raw).lower().replace(" ", "_") if raw is not None else ""
+        name = cols.RENAMED.get(name, name)
         if not name:
             names.append(None)
             continue

@@ -2,8 +2,10 @@
 developments, the activities by response area, the trainings and reports as tables.
 
 One mission's report (what the Serbia and Skopje missions wrote by hand in 2016), or
-the regional one across all missions for the CPC desk. Only what the reader may see
-goes in (policy.visible_activities), so drafts never reach someone who may not read them.
+the regional one across all missions for the CPC desk. It counts and lists what the
+dashboards count (app/activities/counting.py): approved records whose date lies wholly in
+the period; what else the reader may see is counted apart, never listed as reported
+activity. A reconstructed series is summarised in one line, not note by note.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from app.dashboards.schemas import MissionSummary
 from app.missions import service as missions
 from app.missions.models import Development, Mission
 from app.partial_dates import PartialDate
-from app.vocab import ActivityType, ResponseArea
+from app.vocab import ActivityType, ResponseArea, Status
 
 MAX_PER_AREA = 200
 
@@ -95,17 +97,24 @@ def _prose(activity: Activity) -> str:
 ROUTINE = 3  # this many records with the same title read as one line
 
 
+def _group_key(activity: Activity) -> tuple:
+    if activity.provenance == counting.RECONSTRUCTED:  # one series, whatever the titles
+        return (activity.mission_id, activity.type, counting.RECONSTRUCTED, activity.response_area)
+    return (activity.mission_id, activity.type, activity.title, activity.response_area)
+
+
 def _routine_groups(rows: Sequence[Activity]) -> list[list[Activity]]:
     """Records in date order, with repeated routine records (the same mission, type and
-    title, e.g. weekly monitoring visits) gathered into one group, placed at the first."""
+    title, e.g. weekly monitoring visits) gathered into one group, placed at the first;
+    a mission's reconstructed records of one type are always one group."""
     by_key: dict[tuple, list[Activity]] = {}
     for activity in rows:
-        key = (activity.mission_id, activity.type, activity.title, activity.response_area)
-        by_key.setdefault(key, []).append(activity)
+        by_key.setdefault(_group_key(activity), []).append(activity)
     groups, seen = [], set()
     for activity in rows:
-        key = (activity.mission_id, activity.type, activity.title, activity.response_area)
-        if len(by_key[key]) < ROUTINE:
+        key = _group_key(activity)
+        reconstructed = activity.provenance == counting.RECONSTRUCTED
+        if len(by_key[key]) < ROUTINE and not reconstructed:
             groups.append([activity])
         elif key not in seen:
             seen.add(key)
@@ -115,8 +124,13 @@ def _routine_groups(rows: Sequence[Activity]) -> list[list[Activity]]:
 
 def _line(group: list[Activity]) -> Line:
     first = group[0]
+    if first.provenance == counting.RECONSTRUCTED:
+        return _reconstructed_line(group)
     if len(group) == 1:
-        return Line(_when(first), first.title, _prose(first), first.mission.code)
+        text = _prose(first)
+        if first.provenance == counting.SYNTHETIC:
+            text += " (Synthetic demo record.)"
+        return Line(_when(first), first.title, text, first.mission.code)
     last = group[-1]
     start = PartialDate.of(first.start_date, first.start_precision)
     end = PartialDate.of(last.start_date, last.start_precision)
@@ -138,6 +152,61 @@ def _line(group: list[Activity]) -> Line:
         text,
         first.mission.code,
     )
+
+
+def _reconstructed_line(group: list[Activity]) -> Line:
+    """A reconstructed series in one line: how many, where, when, and that they are
+    reconstructed, instead of each record's note."""
+    first, last = group[0], group[-1]
+    start = PartialDate.of(first.start_date, first.start_precision)
+    end = PartialDate.of(last.start_date, last.start_precision)
+    kind = ActivityType(first.type).label.lower()
+    places = sorted({loc.name for a in group for loc in a.locations})
+    text = f"{len(group)} {kind}{'s' if len(group) != 1 else ''}"
+    if places:
+        text += " at " + ", ".join(places)
+    sources = "; ".join(dict.fromkeys(a.source for a in group if a.source))
+    text += (
+        f" between {start.human()} and {end.human()}, reconstructed from the frequencies "
+        f"the study reports ({sources + '; ' if sources else ''}not records of single visits)"
+    )
+    overnight = sum(1 for a in group if a.overnight)
+    if overnight:
+        text += f", {overnight} of them with an overnight stay"
+    text += "."
+    return Line(
+        f"{start.human()} – {end.human()}",
+        f"{ActivityType(first.type).label}s, reconstructed ({len(group)})",
+        text,
+        first.mission.code,
+    )
+
+
+def provenance_notes(summaries: Sequence[MissionSummary]) -> list[str]:
+    """What the report's figures include that is not first-hand, and what is counted apart."""
+    notes = []
+    for summary in summaries:
+        h = summary.headline
+        if h.reconstructed:
+            notes.append(
+                f"{summary.mission}: {h.reconstructed:,} of the {h.activities:,} activities are "
+                "reconstructed from the frequencies the study reports."
+            )
+        if h.synthetic:
+            notes.append(
+                f"{summary.mission}: {h.synthetic:,} of the {h.activities:,} activities are "
+                "synthetic (demo) records, not real activity."
+            )
+        apart = " · ".join(f"{n:,} {status}" for status, n in h.not_approved.items() if n)
+        if apart:
+            notes.append(f"{summary.mission}: not approved, so not counted or listed: {apart}.")
+        if h.may_be_in_period:
+            notes.append(
+                f"{summary.mission}: {h.may_be_in_period:,} more approved records are dated only "
+                "to a month, quarter or year that overlaps the period; they may fall in it and "
+                "are not counted."
+            )
+    return notes
 
 
 def build(
@@ -167,18 +236,20 @@ def build(
             session, country=country, date_from=period.start, date_to=period.end
         )
     )
-    query = select(Activity).where(policy.visible_activities(user))
+    # what the figures count: approved, dated wholly in the period (counting.py)
+    query = select(Activity).where(
+        policy.visible_activities(user),
+        Activity.status == Status.APPROVED.value,
+        counting.wholly_within_sql(period.start, period.end),
+    )
     if mission is not None:
         query = query.where(involving(mission.id))
-    if period.start:
-        query = query.where(Activity.start_date >= period.start)
-    if period.end:
-        query = query.where(Activity.start_date <= period.end)
     rows = session.scalars(
         query.order_by(Activity.start_date, Activity.id).options(
             selectinload(Activity.other_missions),
             selectinload(Activity.locations),
             selectinload(Activity.partners),
+            selectinload(Activity.target_group_rows),
         )
     ).all()
     sections = {a.value: Section(a.value, a.label, []) for a in ResponseArea}
@@ -196,9 +267,10 @@ def build(
                     _when(activity),
                     activity.mission.code,
                     activity.title,
-                    _label("TargetGroup", activity.target_group),
+                    ", ".join(_label("TargetGroup", g) for g in activity.target_groups or ()),
                     _num(activity.participants_total),
                     _num(activity.participants_women),
+                    _num(activity.participants_men),
                 ]
             )
         elif activity.type == ActivityType.REPORT.value:
@@ -238,7 +310,8 @@ def _num(value) -> str:
 
 def headline_rows(summary: MissionSummary) -> list[tuple[str, str]]:
     h = summary.headline
-    share = f" ({h.women_share:.0%} women)" if h.women_share is not None else ""
+    # the share over the people whose sex was recorded, in the dashboard's words
+    share = f" ({h.women_share_text})" if h.women_share_text else ""
     return [
         ("Activities", f"{h.activities:,}"),
         ("Monitoring visits", f"{h.monitoring_visits:,}"),
@@ -257,7 +330,8 @@ def to_docx(report: Report) -> bytes:
     doc.add_heading(report.title, level=0)
     doc.add_paragraph(
         f"Background report, {report.period_text}. Generated by FieldLog on "
-        f"{report.generated:%d %B %Y} from the records the reader may see."
+        f"{report.generated:%d %B %Y} from the approved records the reader may see, "
+        "dated wholly in the period."
     )
     doc.add_heading("Headline figures", level=1)
     table = doc.add_table(rows=1, cols=7)
@@ -278,6 +352,8 @@ def to_docx(report: Report) -> bytes:
         cells[0].text = summary.mission
         for cell, (_, value) in zip(cells[1:], headline_rows(summary), strict=False):
             cell.text = value
+    for note in provenance_notes(report.summaries):
+        doc.add_paragraph(note, style="List Bullet")
     doc.add_heading("Focal point", level=1)
     for focal_point in report.focal_points:
         doc.add_paragraph(focal_point, style="List Bullet")
@@ -305,7 +381,7 @@ def to_docx(report: Report) -> bytes:
     for heading, columns, rows in (
         (
             "Trainings",
-            ["When", "Mission", "Title", "Target group", "Participants", "Women"],
+            ["When", "Mission", "Title", "Target groups", "Participants", "Women", "Men"],
             report.trainings,
         ),
         ("Reports", ["When", "Mission", "Reference", "Kind", "Title"], report.reports),

@@ -16,36 +16,116 @@
     return i >= 0 ? labels[i] : key;
   }
 
+  // Records known only to their quarter or year are drawn apart, in a second grid on
+  // the right ("2015, month unknown"), never in the period's first month.
+  function withUnknown(option, d, names, nameOf, stacked) {
+    var unknown = d.unknown || [];
+    option.grid = [option.grid];
+    option.xAxis = [option.xAxis];
+    option.yAxis = [option.yAxis];
+    if (!unknown.length) return option;
+    // beside the months on a wide screen, below them on a phone
+    if (window.innerWidth < 600) {
+      option.grid[0].bottom = "52%";
+      option.grid.push({ left: 40, right: 16, top: "58%", bottom: 64, containLabel: false });
+    } else {
+      option.grid[0].right = "30%";
+      option.grid.push({ left: "74%", right: 16, top: 16, bottom: 64, containLabel: false });
+    }
+    option.xAxis.push({
+      type: "category", gridIndex: 1,
+      // "2015" or "Q3 2015"; * when it only may fall in the period
+      data: unknown.map(function (b) {
+        return b.label.replace(", month unknown", "") + (b.inside ? "" : " *");
+      }),
+      axisLabel: { interval: 0, fontSize: 10, rotate: unknown.length > 4 ? 30 : 0 },
+      name: "month unknown", nameLocation: "middle", nameGap: unknown.length > 4 ? 36 : 22,
+    });
+    // one scale for both grids, so a bar "month unknown" reads against the months
+    var top = 1;
+    d.months.forEach(function (m, i) {
+      var total = 0;
+      names.forEach(function (n) {
+        var v = (d.series[n] || [])[i] || 0;
+        total = stacked ? total + v : Math.max(total, v);
+      });
+      top = Math.max(top, total);
+    });
+    unknown.forEach(function (b) {
+      var total = 0;
+      Object.keys(b.series).forEach(function (n) {
+        total = stacked ? total + b.series[n] : Math.max(total, b.series[n]);
+      });
+      top = Math.max(top, total);
+    });
+    var step = top > 50 ? 10 : top > 10 ? 5 : 1;
+    top = Math.ceil(top / step) * step;
+    option.yAxis[0].max = top;
+    option.yAxis.push({ type: "value", gridIndex: 1, minInterval: 1, max: top });
+    names.forEach(function (n, i) {
+      option.series.push({
+        name: nameOf(n), type: "bar", xAxisIndex: 1, yAxisIndex: 1,
+        stack: stacked ? "unknown" : undefined, color: PALETTE[i % PALETTE.length],
+        data: unknown.map(function (b) { return b.series[n] || 0; }),
+      });
+    });
+    return option;
+  }
+
+  function allNames(d) {
+    var names = Object.keys(d.series);
+    (d.unknown || []).forEach(function (b) {
+      Object.keys(b.series).forEach(function (n) { if (names.indexOf(n) < 0) names.push(n); });
+    });
+    return names;
+  }
+
+  // Colour steps for visit counts, each labelled with its numbers ("0", "1", "2–3", …).
+  function pieces(max) {
+    var colours = ["#f4f8fb", "#c6dbef", "#7fb0d8", "#3d85c0", "#1f6fb2", "#0b3f6e"];
+    var result = [{ value: 0, label: "0", color: colours[0] }];
+    var steps = Math.min(max, 5), size = Math.ceil(max / steps), low = 1;
+    for (var i = 1; low <= max; i++) {
+      var high = Math.min(max, low + size - 1);
+      result.push({ gte: low, lte: high, label: low === high ? String(low) : low + "–" + high,
+        color: colours[Math.min(i, colours.length - 1)] });
+      low = high + 1;
+    }
+    return result;
+  }
+
   var builders = {
     "stacked-months": function (d) {
-      var names = Object.keys(d.series);
-      return {
-        color: PALETTE,
+      var names = allNames(d);
+      var nameOf = function (n) { return labelFor(d.keys, d.labels, n); };
+      return withUnknown({
         tooltip: { trigger: "axis" },
         legend: { type: "scroll", bottom: 0 },
         grid: { left: 40, right: 16, top: 16, bottom: 64 },
         xAxis: { type: "category", data: d.months },
         yAxis: { type: "value", minInterval: 1 },
-        dataZoom: d.months.length > 36 ? [{ type: "slider", bottom: 28, height: 16 }] : [],
-        series: names.map(function (n) {
-          return { name: labelFor(d.keys, d.labels, n), type: "bar", stack: "all", data: d.series[n] };
+        dataZoom: d.months.length > 36 ? [{ type: "slider", bottom: 28, height: 16, xAxisIndex: 0 }] : [],
+        series: names.map(function (n, i) {
+          return { name: nameOf(n), type: "bar", stack: "all", color: PALETTE[i % PALETTE.length],
+            data: d.series[n] || d.months.map(function () { return 0; }) };
         }),
-      };
+      }, d, names, nameOf, true);
     },
     "lines-months": function (d) {
-      var names = Object.keys(d.series);
-      return {
-        color: PALETTE,
+      var names = allNames(d);
+      var nameOf = function (n) { return n; };
+      return withUnknown({
         tooltip: { trigger: "axis" },
         legend: { type: "scroll", bottom: 0 },
         grid: { left: 40, right: 16, top: 16, bottom: 64 },
         xAxis: { type: "category", data: d.months },
         yAxis: { type: "value", minInterval: 1 },
-        dataZoom: d.months.length > 36 ? [{ type: "slider", bottom: 28, height: 16 }] : [],
-        series: names.map(function (n) {
-          return { name: n, type: "line", showSymbol: false, data: d.series[n] };
+        dataZoom: d.months.length > 36 ? [{ type: "slider", bottom: 28, height: 16, xAxisIndex: 0 }] : [],
+        series: names.map(function (n, i) {
+          return { name: n, type: "line", showSymbol: false, color: PALETTE[i % PALETTE.length],
+            data: d.series[n] || d.months.map(function () { return 0; }) };
         }),
-      };
+      }, d, names, nameOf, false);
     },
     "heatmap-weeks": function (d) {
       var cells = [], max = 1;
@@ -66,26 +146,33 @@
         yAxis: {
           type: "category",
           data: d.locations,
-          axisLabel: { width: 140, overflow: "truncate" },
+          // whole names, broken over lines on a phone rather than cut off
+          axisLabel: { width: window.innerWidth < 600 ? 90 : 180, overflow: "break", lineHeight: 13, fontSize: 11 },
         },
         visualMap: {
-          min: 0, max: max, calculable: false, orient: "horizontal", left: "center", bottom: 0,
-          inRange: { color: ["#f4f8fb", "#1f6fb2"] },
+          type: "piecewise", orient: "horizontal", left: "center", bottom: 0,
+          pieces: pieces(max), textStyle: { fontSize: 11 },
         },
         series: [{ type: "heatmap", data: cells }],
       };
     },
+    // People trained per target group in three stacked parts: women, men, and those whose
+    // sex was not recorded (grey, its own part), so "not recorded" is never drawn
+    // as zero women.
     "bar-groups": function (d) {
+      var part = function (name, values, color) {
+        return { name: name, type: "bar", stack: "people", data: values, itemStyle: { color: color } };
+      };
       return {
-        color: PALETTE,
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { bottom: 0 },
         grid: { left: 8, right: 16, top: 8, bottom: 40, containLabel: true },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: d.groups },
         series: [
-          { name: "People trained", type: "bar", data: d.participants },
-          { name: "of whom women", type: "bar", data: d.women },
+          part("Women", d.women, PALETTE[3]),
+          part("Men", d.men, PALETTE[2]),
+          part("Not recorded", d.not_recorded, "#b9c0c6"),
         ],
       };
     },
@@ -95,7 +182,7 @@
     var build = builders[el.dataset.chart];
     var d = data(el);
     if (!build) return;
-    var empty = (d.months && d.months.length === 0) || (d.locations && d.locations.length === 0) ||
+    var empty = (d.months && d.months.length === 0 && !(d.unknown && d.unknown.length)) || (d.locations && d.locations.length === 0) ||
       (d.groups && d.groups.length === 0);
     if (empty) {
       el.classList.add("chart-empty");

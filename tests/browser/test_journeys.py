@@ -33,11 +33,13 @@ def test_visit_logged_on_a_phone_is_approved_and_compared(browser, live_server):
     sign_in(phone, base, "fp.mkd")
     phone.goto(f"{base}/activities/new?type=monitoring_visit")
     phone.fill("#f-title", TITLE)
-    phone.fill("#f-start", "2016-03-09")
-    phone.select_option("#f-dimension", "politico_military")
-    phone.select_option("#f-response_area", "monitoring")
+    phone.fill("#f-start-day", "2016-03-09")
+    # the type presets its dimension and response area
+    assert phone.input_value("#f-dimension") == "politico_military"
+    assert phone.input_value("#f-response_area") == "monitoring"
     phone.check("#f-locations-gevgelija")
     phone.select_option("#f-alert_level", "elevated")
+    phone.locator("fieldset[data-type=monitoring_visit] summary:has-text('More fields')").click()
     phone.fill("#f-persons_observed", "1200")
     phone.click("button:has-text('Save as draft')")
     phone.wait_for_load_state()

@@ -28,9 +28,10 @@ def test_a_returned_record_is_corrected_from_the_landing_page(browser, live_serv
     assert fp.url.endswith("/my-work"), fp.url
     fp.goto(f"{base}/activities/new?type=meeting")
     fp.fill("#f-title", TITLE)
-    fp.fill("#f-start", "2016-03-02")
-    fp.select_option("#f-dimension", "cross_dimensional")
-    fp.select_option("#f-response_area", "reporting_liaising")
+    fp.fill("#f-start-day", "2016-03-02")
+    # the type presets its dimension and response area
+    assert fp.input_value("#f-dimension") == "cross_dimensional"
+    assert fp.input_value("#f-response_area") == "reporting_liaising"
     fp.click("button:has-text('Save as draft')")
     fp.wait_for_load_state()
     fp.click("button:has-text('Submit for review')")

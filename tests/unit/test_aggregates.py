@@ -17,7 +17,7 @@ LEAD, PARTNER = 1, 2
 
 
 def facts(**overrides) -> stats.Facts:
-    """A draft training led by mission 1 in March 2016: 24 trained, 9 of them women."""
+    """A draft training led by mission 1 in March 2016: 24 trained, 9 women and 15 men."""
     values = {
         "mission_id": LEAD,
         "other_mission_ids": (),
@@ -26,11 +26,14 @@ def facts(**overrides) -> stats.Facts:
         "dimension": "politico_military",
         "status": "draft",
         "start_date": date(2016, 3, 15),
+        "start_precision": "day",
+        "provenance": "entered",
         "themes": ("border_management",),
         "location_ids": (),
-        "target_group": "border_police",
+        "target_groups": ("border_police",),
         "participants_total": 24,
         "participants_women": 9,
+        "participants_men": 15,
         "alert_level": None,
         "alert_closed": None,
     }
@@ -43,9 +46,10 @@ def visit(**overrides) -> stats.Facts:
     values = {
         "type": "monitoring_visit",
         "response_area": "monitoring",
-        "target_group": None,
+        "target_groups": (),
         "participants_total": None,
         "participants_women": None,
+        "participants_men": None,
         "location_ids": (7, 8),
         "alert_level": "high",
         "alert_closed": False,
@@ -87,11 +91,22 @@ def test_a_training_counts_once_and_its_people_at_every_level():
     assert not any(name.endswith("_approved") for _, name in rows)
 
 
-def test_a_training_without_a_women_count_is_left_out_of_the_split():
-    rows = stats.contribution(facts(participants_women=None))[ActivityStat]
+def test_a_training_without_women_or_men_is_left_out_of_the_split():
+    rows = stats.contribution(facts(participants_women=None, participants_men=None))[ActivityStat]
     assert rows[activity_row(LEAD, "", "trained_draft")] == 24
     assert rows[activity_row(LEAD, "", "split_draft")] == 0
     assert rows[activity_row(LEAD, "", "women_draft")] == 0
+
+
+def test_the_split_is_the_women_and_men_recorded_and_the_rest_is_not_recorded():
+    """9 women and 10 men of 24: the share of women is over 19; 5 were not recorded."""
+    rows = stats.contribution(facts(participants_men=10))[ActivityStat]
+    assert rows[activity_row(LEAD, "", "split_draft")] == 19
+    only_women = stats.contribution(facts(participants_men=None))[ActivityStat]
+    assert only_women[activity_row(LEAD, "", "split_draft")] == 9
+    only_men = stats.contribution(facts(participants_women=None))[ActivityStat]
+    assert only_men[activity_row(LEAD, "", "split_draft")] == 15
+    assert only_men[activity_row(LEAD, "", "women_draft")] == 0
 
 
 def test_a_joint_activity_counts_for_each_mission_but_its_people_once():
@@ -106,8 +121,24 @@ def test_training_rows_are_by_mission_month_and_target_group():
     rows = stats.contribution(facts(status="approved"))[TrainingStat]
     key = (LEAD, date(2016, 3, 1), "border_police")
     assert rows == Counter(
-        {(key, "n_approved"): 1, (key, "trained_approved"): 24, (key, "women_approved"): 9}
+        {
+            (key, "n_approved"): 1,
+            (key, "trained_approved"): 24,
+            (key, "women_approved"): 9,
+            (key, "split_approved"): 24,
+        }
     )
+
+
+def test_a_training_with_several_groups_counts_whole_in_each_groups_row():
+    rows = stats.contribution(facts(target_groups=("lawyers", "police")))[TrainingStat]
+    for group in ("lawyers", "police"):
+        key = (LEAD, date(2016, 3, 1), group)
+        assert rows[(key, "n_draft")] == 1 and rows[(key, "trained_draft")] == 24
+    assert {key[2] for key, _ in rows} == {"lawyers", "police"}
+    # a training without a group counts in the '' row
+    none = stats.contribution(facts(target_groups=()))[TrainingStat]
+    assert {key[2] for key, _ in none} == {""}
 
 
 def test_a_visit_counts_once_per_place_in_its_week_and_an_open_alert_counts():
@@ -159,9 +190,10 @@ def random_facts(rng: random.Random) -> stats.Facts:
         start_date=date(2015, 1, 1) + timedelta(days=rng.randrange(900)),
         themes=tuple(sorted(rng.sample(["asylum", "border_management", "return"], 2))),
         location_ids=tuple(sorted(rng.sample([7, 8, 9], rng.randrange(3)))),
-        target_group=rng.choice(["border_police", None]),
+        target_groups=rng.choice([("border_police",), (), ("lawyers", "police")]),
         participants_total=rng.choice([None, 0, 12]),
         participants_women=rng.choice([None, 0, 5]),
+        participants_men=rng.choice([None, 0, 4]),
         alert_level=rng.choice([None, "none", "low", "high"]),
         alert_closed=rng.choice([None, False, True]),
     )
@@ -198,10 +230,11 @@ def test_facts_and_recount_read_unsaved_records():
         response_area="policing_crime",
         dimension="politico_military",
         start_date=date(2016, 3, 5),
-        target_group="border_police",
         participants_total=10,
         participants_women=4,
+        participants_men=5,
     )
+    activity.target_groups = ["police", "border_police"]
     activity.themes = ["return", "asylum"]
     activity.other_missions = [Mission(id=3), Mission(id=PARTNER)]
     activity.locations = [Location(id=7)]
@@ -209,8 +242,39 @@ def test_facts_and_recount_read_unsaved_records():
     assert read.themes == ("asylum", "return")
     assert read.other_mission_ids == (PARTNER, 3)
     assert read.location_ids == (7,)
+    assert read.target_groups == ("border_police", "police")
     recounted = stats.recount([activity, activity])
-    assert (LEAD, date(2016, 3, 1), "border_police", 0, 2, 0, 0, 0, 20, 0, 0, 0, 8, 0, 0) in (
-        recounted["training_stats"]
-    )
+    for group in ("border_police", "police"):
+        # n, trained, women, split per status: draft, submitted, approved, returned
+        row = (LEAD, date(2016, 3, 1), group, 0, 2, 0, 0, 0, 20, 0, 0, 0, 8, 0, 0, 0, 18, 0, 0)
+        assert row in recounted["training_stats"]
     assert recounted["visit_stats"] == set()
+
+
+def test_a_date_known_only_to_its_year_or_quarter_has_no_month_row():
+    """ "2016" goes to a year-only row on 1 January, never to January's monthly row; the
+    yearly row counts it like any record of 2016."""
+    for precision, grain, period in (
+        ("year", "y-unk", date(2016, 1, 1)),
+        ("quarter", "q-unk", date(2016, 1, 1)),
+    ):
+        start = date(2016, 1, 1)
+        stats_ = stats.contribution(facts(start_date=start, start_precision=precision))[
+            ActivityStat
+        ]
+        keys = {key for key, _ in stats_}
+        assert (grain, "all", "", LEAD, period, LEAD, ALL, ALL, ALL) in keys
+        assert ("year", "all", "", LEAD, date(2016, 1, 1), LEAD, ALL, ALL, ALL) in keys
+        assert not [key for key in keys if key[0] == "month"]
+
+
+def test_reconstructed_and_synthetic_records_are_counted_as_such():
+    reconstructed = stats.contribution(visit(provenance="reconstructed"))[ActivityStat]
+    assert reconstructed[(activity_row(LEAD, "", "recon_draft")[0], "recon_draft")] == 1
+    assert reconstructed[(activity_row(LEAD, "", "synth_draft")[0], "synth_draft")] == 0
+
+
+def test_a_visit_known_only_to_its_month_has_no_week():
+    by_day = stats.contribution(visit())[VisitStat]
+    by_month = stats.contribution(visit(start_date=date(2016, 3, 1), start_precision="month"))
+    assert by_day and not by_month[VisitStat]
