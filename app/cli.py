@@ -59,6 +59,7 @@ def seed() -> None:
 
     with unit_of_work() as session:
         report = load(session)
+    _analyze()
     created = ", ".join(f"{n} {k}" for k, n in sorted(report.created.items())) or "nothing"
     updated = ", ".join(f"{n} {k}" for k, n in sorted(report.updated.items())) or "nothing"
     typer.echo(f"Seed loaded. Created: {created}. Updated: {updated}.")
@@ -70,17 +71,48 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
 ) -> None:
     """Add synthetic activities (marked 'synthetic', never mixed with study records)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     from app.db import get_engine
     from app.demo import generate
 
     started = time.perf_counter()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("Making activities", total=activities)
 
-    def progress(done: int) -> None:
-        if done % 100_000 == 0 or done == activities:
-            typer.echo(f"  {done:,} / {activities:,}")
+        def progress(done: int) -> None:
+            bar.update(task, completed=done)
+            if done == activities:
+                bar.update(task, description="Counting aggregates, committing")
 
-    added = generate(get_engine(), count=activities, seed=seed, progress=progress)
+        added = generate(get_engine(), count=activities, seed=seed, progress=progress)
+        bar.update(task, description="Added")
+    _analyze()
     typer.echo(f"Added {added:,} synthetic activities in {time.perf_counter() - started:.1f} s.")
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics after a load (see app.db.analyze)."""
+    from app.db import analyze, unit_of_work
+
+    started = time.perf_counter()
+    with unit_of_work() as session:
+        analyze(session)
+    typer.echo(f"Planner statistics refreshed (ANALYZE) in {time.perf_counter() - started:.1f} s.")
 
 
 @app.command("rebuild-aggregates")
@@ -230,15 +262,30 @@ def demo_users(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes serving requests: about one per core in production (PostgreSQL); "
+            "1 for a SQLite development server.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and the API (http://HOST:PORT, API docs at /docs)."""
     import uvicorn
 
-    uvicorn.run(**uvicorn_options(get_settings(), host=host, port=port))
+    uvicorn.run(**uvicorn_options(get_settings(), host=host, port=port, workers=workers))
 
 
-def uvicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, Any]:
+def uvicorn_options(
+    settings: Settings, *, host: str, port: int, workers: int = 1
+) -> dict[str, Any]:
     """How `serve` runs uvicorn.
+
+    With more than one worker uvicorn starts that many processes, each building the app
+    from the factory (hence the import string). Nothing is kept in a process between
+    requests: sessions, API tokens, sign-in failures, idempotency keys and reports live
+    in the database, and the engine is per process.
 
     X-Forwarded-For is believed only from the proxies FIELDLOG_FORWARDED_ALLOW_IPS names:
     the client address it sets is what the sign-in limits count and the audit trail
@@ -252,6 +299,7 @@ def uvicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, An
         "factory": True,
         "host": host,
         "port": port,
+        "workers": workers,
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
         "server_header": False,

@@ -1,9 +1,19 @@
 """Engine, sessions and the request's unit of work: the one place that commits.
 
-SQLite runs in WAL mode with foreign keys on and a busy timeout. Its write
-transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and
-then writes fails at once with "database is locked" when another writer got
-there first, whatever the busy timeout; an immediate one waits its turn.
+SQLite runs in WAL mode with foreign keys on and a busy timeout. It has one write
+lock for the whole file, so a transaction holds it only for the writing itself:
+
+- CLI and job sessions (`unit_of_work`, write=True) start with BEGIN IMMEDIATE: a
+  deferred transaction that reads and then writes fails at once with "database is
+  locked" when another writer got there first, whatever the busy timeout; an
+  immediate one waits its turn.
+- A request's session starts as a plain (deferred) read. Authentication, validation
+  and the reads a change needs run without the lock; at the first statement that
+  writes, the read transaction (which has written nothing) is ended and BEGIN
+  IMMEDIATE taken in its place (`_start_writing`), waiting its turn for up to the
+  busy timeout. What was read before is then checked by the write itself, as on
+  PostgreSQL's READ COMMITTED: an activity's UPDATE and DELETE carry its version.
+  Code that reads in order to write (the next free id) calls `write_lock` first.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from fastapi import Request
@@ -79,8 +90,61 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, synchronous: str = "NO
     def _on_begin(conn) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        conn.info[_WRITING] = write
+        conn.info[_SAVEPOINTS] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(conn, cursor, statement, _parameters, _context, _many) -> None:
+        if not conn.info.get(_WRITING, True) and _writes(statement):
+            _start_writing(conn, cursor)
+
+    @event.listens_for(engine, "savepoint")
+    def _savepoint(conn, name) -> None:
+        conn.info.setdefault(_SAVEPOINTS, []).append(name)
+
+    @event.listens_for(engine, "rollback_savepoint")
+    @event.listens_for(engine, "release_savepoint")
+    def _savepoint_ended(conn, name, _context) -> None:
+        names = conn.info.get(_SAVEPOINTS, [])
+        if name in names:
+            del names[names.index(name) :]
 
     return engine
+
+
+_WRITING = "fieldlog_writing"  # conn.info: this SQLite transaction holds the write lock
+_SAVEPOINTS = "fieldlog_savepoints"  # conn.info: the savepoints open in it, oldest first
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "ANALYZE")
+
+
+def _writes(statement: str) -> bool:
+    return statement.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+
+
+def _start_writing(conn, cursor) -> None:
+    """Swap a SQLite read transaction that has written nothing for an immediate one.
+
+    Upgrading the read in place would fail at once whenever another writer committed
+    since it began (its snapshot is then stale); a fresh BEGIN IMMEDIATE queues for
+    the lock instead. The open savepoints are opened again inside it.
+    """
+    cursor.execute("COMMIT")
+    cursor.execute("BEGIN IMMEDIATE")
+    for name in conn.info.get(_SAVEPOINTS, []):
+        cursor.execute(f"SAVEPOINT {name}")
+    conn.info[_WRITING] = True
+
+
+def write_lock(session: Session) -> None:
+    """Take SQLite's write lock now, before reads whose answer the writing relies on
+    (the highest id so far). On PostgreSQL there is no such lock: nothing to do."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not conn.info.get(_WRITING, True):
+        cursor = conn.connection.cursor()
+        try:
+            _start_writing(conn, cursor)
+        finally:
+            cursor.close()
 
 
 def _unicode_lower(value):
@@ -131,7 +195,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
     driver = session.connection().connection.driver_connection
     if not isinstance(driver, psycopg.Connection):  # SQLite, or no psycopg 3 to COPY with
-        session.execute(insert(table), rows)
+        _insert_many(session, table, rows)
         return
     names = list(rows[0])
     converters = [_copy_converter(table.c[name]) for name in names]
@@ -150,6 +214,50 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         raise IntegrityError(statement, None, exc) from exc
 
 
+def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany INSERT (see `execute_many`); columns left out that have a
+    Python-side default need SQLAlchemy's own executemany, which fills them in."""
+    if any(c.default is not None and c.key not in rows[0] for c in table.columns):
+        session.execute(insert(table), rows)
+        return
+    execute_many(session, insert(table), rows)
+
+
+def execute_many(session: Session, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Run one INSERT (or upsert) for many rows with the same keys, compiled once.
+
+    SQLAlchemy's own executemany builds and checks a parameter set per row, and for bulk
+    loads that cost more than the database's work (a third of `fieldlog demo`); here
+    each row's values only pass through their column types' bind processors (dates on
+    SQLite, JSON), exactly what SQLAlchemy would send.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    processors = compiled._bind_processors
+    if compiled.positional:
+        names = list(compiled.positiontup or ())
+        converted = [(i, processors[n]) for i, n in enumerate(names) if n in processors]
+        get = itemgetter(*names)
+        if len(names) == 1:
+            values: list[Any] = [(get(row),) for row in rows]
+        elif not converted:
+            values = [get(row) for row in rows]
+        else:
+            values = []
+            for row in rows:
+                value = list(get(row))
+                for i, process in converted:
+                    value[i] = process(value[i])
+                values.append(tuple(value))
+    else:
+        values = [
+            {n: processors[n](v) if n in processors else v for n, v in row.items()} for row in rows
+        ]
+    connection.exec_driver_sql(str(compiled), values)
+
+
 def _copy_converter(column: Column) -> Callable[[Any], Any] | None:
     """What COPY needs in place of a Python value, where psycopg's own adaptation differs
     from what an INSERT through SQLAlchemy stores (JSON, whose None may mean JSON null)."""
@@ -159,6 +267,20 @@ def _copy_converter(column: Column) -> Callable[[Any], Any] | None:
 
     sql_null = column.type.none_as_null
     return lambda value: None if value is None and sql_null else Json(value)
+
+
+def analyze(session: Session) -> None:
+    """Bring the query planner's statistics up to date after a large load (`fieldlog demo`,
+    `fieldlog seed`): PostgreSQL's ANALYZE of every table, SQLite's ANALYZE (sampled, so
+    seconds at a million rows) and PRAGMA optimize. Without them PostgreSQL plans for the
+    tables as they were before the load (the dashboards were 3-4× slower until
+    autovacuum's own ANALYZE), and SQLite picks indexes without knowing their spread."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE"))
+        return
+    session.execute(text("PRAGMA analysis_limit=2000"))
+    session.execute(text("ANALYZE"))
+    session.execute(text("PRAGMA optimize"))
 
 
 def refresh_statistics(session: Session, tables: Sequence[str]) -> None:
@@ -196,17 +318,14 @@ def highest_id_ever(session: Session, table: Table) -> int:
     return max(remembered, present)
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def request_session(request: Request) -> Iterator[Session]:
     """The request's unit of work.
 
     Used with ``Depends(..., scope="function")`` so the commit runs when the
     endpoint returns, before the response is sent: a failing commit becomes an
-    error response, never a 200 for data that was not stored.
+    error response, never a 200 for data that was not stored. It starts as a read
+    whatever the method: on SQLite the write lock is taken at the first write (see
+    the module's docstring), not while the request authenticates and validates.
     """
-    engine = request.app.state.engine
-    write = request.method not in SAFE_METHODS
-    with unit_of_work(engine, write=write) as session:
+    with unit_of_work(request.app.state.engine, write=False) as session:
         yield session

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -86,7 +86,26 @@ ERROR_ANSWERS: dict[int, str] = {
     "state (a wrong workflow step, a duplicate).",
     413: "The request body is larger than the server accepts.",
     422: "The input breaks a rule; each item names the field and says why.",
+    503: "The database is busy with other writes; send the request again after "
+    "`Retry-After` seconds.",
 }
+
+BUSY_MESSAGE = (
+    "The database is busy with other changes just now; nothing was saved. "
+    "Try again in a few seconds."
+)
+BUSY_RETRY_AFTER = "2"  # seconds, the Retry-After of a 503 for a busy database
+# PostgreSQL's SQLSTATEs for "try again": serialization failure, deadlock, lock not available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def database_busy(exc: DBAPIError) -> bool:
+    """Whether the database refused for a moment (a lock), not for good: SQLite's
+    "database is locked" after the busy timeout, PostgreSQL's deadlock or lock timeout."""
+    if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
 
 
 def error_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -188,6 +207,13 @@ def install_error_handlers(app: FastAPI) -> None:
         # Services validate first; this is the database's last word on a race.
         msg = "The change conflicts with existing data (a duplicate or a broken reference)."
         return _answer(request, 409, msg, "conflict")
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError):
+        if not database_busy(exc):
+            raise exc
+        headers = {"Retry-After": BUSY_RETRY_AFTER}
+        return _answer(request, 503, BUSY_MESSAGE, "database_busy", headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

@@ -16,7 +16,7 @@ from app.accounts import service
 from app.accounts.models import ApiToken, User, UserSession
 from app.accounts.policy import Rule, allows
 from app.config import Settings
-from app.db import SAFE_METHODS, request_session, unit_of_work
+from app.db import request_session, unit_of_work
 from app.errors import Forbidden, NotAuthenticated
 from app.models_common import utcnow
 
@@ -45,30 +45,27 @@ def client_address(request: Request) -> str:
     return (request.client.host if request.client else "unknown")[:64]
 
 
-def _write(request: Request, session: Session, statement) -> None:
-    """Run a small bookkeeping UPDATE. A request that writes anyway does it in its own
-    transaction (a second writer would wait on it); a read does it in a short write of
-    its own, so the read's transaction stays read-only."""
-    if request.method not in SAFE_METHODS:
-        session.execute(statement)
-        return
+def _write(request: Request, statement) -> None:
+    """Run a small bookkeeping UPDATE in a short transaction of its own, whatever the
+    request: authentication stays a read, so on SQLite the request's own transaction
+    takes the write lock only when it writes its change (see app/db.py)."""
     with unit_of_work(request.app.state.engine) as write:
         write.execute(statement)
 
 
-def _touch(request: Request, session: Session, row: UserSession) -> None:
+def _touch(request: Request, row: UserSession) -> None:
     """Move the idle clock (at most once a minute)."""
     now = utcnow()
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         statement = update(UserSession).where(UserSession.id == row.id)
-        _write(request, session, statement.values(last_seen_at=now))
+        _write(request, statement.values(last_seen_at=now))
 
 
-def _touch_token(request: Request, session: Session, token: ApiToken) -> None:
+def _touch_token(request: Request, token: ApiToken) -> None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
         statement = update(ApiToken).where(ApiToken.id == token.id)
-        _write(request, session, statement.values(last_used_at=now))
+        _write(request, statement.values(last_used_at=now))
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,7 @@ def current_user(
         if found is None:
             raise NotAuthenticated("This token is not valid: it is unknown, expired or revoked.")
         user, api_token = found
-        _touch_token(request, session, api_token)
+        _touch_token(request, api_token)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         session_token = unsign_session_token(settings, cookie)
         signed_in = (
@@ -135,7 +132,7 @@ def current_user(
         if signed_in is not None:
             user, row = signed_in
             request.state.session_token = session_token
-            _touch(request, session, row)
+            _touch(request, row)
     viewer = Viewer.of(user) if user is not None else None
     request.state.user = viewer
     return viewer

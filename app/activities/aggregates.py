@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.activities import counting
 from app.activities.aggregate_models import ALL, STATUSES, ActivityStat, TrainingStat, VisitStat
 from app.activities.models import Activity
+from app.db import execute_many
 
 
 def _columns(*figures: str) -> tuple[str, ...]:
@@ -169,7 +171,8 @@ class Tally:
         result: Contribution = into if into is not None else defaultdict(Counter)
         for model in (ActivityStat, TrainingStat, VisitStat):
             result.setdefault(model, Counter())
-        stats = result[ActivityStat]
+        totals: dict[tuple, int] = {}  # a plain dict: Counter's += costs twice as much
+        get = totals.get
         for shape, sums in self.shapes.items():
             lead_id, other_ids, type_, area, dimension, status, themes, grain, month = shape
             periods = ((grain, month), (counting.YEAR_GRAIN, month.replace(month=1)))
@@ -179,15 +182,17 @@ class Tally:
                 ("type", type_, ALL, ALL),
                 ("all", ALL, ALL, ALL),
             )
-            figures = dict(zip(counting.FIGURES, sums, strict=True))
-            lead_values = {f"{name}_{status}": value for name, value in figures.items()}
+            figures = [
+                (f"{name}_{status}", name, value)
+                for name, value in zip(counting.FIGURES, sums, strict=True)
+                if value
+            ]
+            lead_values = [(column, value) for column, _, value in figures]
             # A joint activity counts for each mission involved; the people it
             # trained count once, for the lead mission.
-            other_values = {
-                f"{name}_{status}": value
-                for name, value in figures.items()
-                if name not in counting.LEAD_ONLY
-            }
+            other_values = [
+                (column, value) for column, name, value in figures if name not in counting.LEAD_ONLY
+            ]
             involved = [(lead_id, lead_values)] + [(m, other_values) for m in other_ids]
             for mission_id, values in involved:
                 for grain, period in periods:
@@ -204,9 +209,9 @@ class Tally:
                                 level_area,
                                 level_dimension,
                             )
-                            for name, value in values.items():
-                                if value:
-                                    stats[(key, name)] += value
+                            for name, value in values:
+                                totals[(key, name)] = get((key, name), 0) + value
+        result[ActivityStat].update(totals)
         result[TrainingStat].update(self.training)
         result[VisitStat].update(self.visits)
         return result
@@ -239,6 +244,9 @@ def _rows(counter: Counter, value_names: tuple[str, ...]) -> dict[tuple, dict[st
     return rows
 
 
+BULK_ROWS = 100  # from this many rows up, an upsert is compiled once and sent as plain tuples
+
+
 def apply(session: Session, delta: Mapping[type, Counter]) -> None:
     """Add `delta` to the aggregate tables with one upsert per row."""
     dialect = session.get_bind().dialect.name
@@ -247,9 +255,11 @@ def apply(session: Session, delta: Mapping[type, Counter]) -> None:
         counter = delta.get(model)
         if not counter:
             continue
+        # In one order of keys for every writer: two PostgreSQL transactions that lock
+        # the same rows in different orders deadlock.
         params = [
             dict(zip(key_names, key, strict=True)) | values
-            for key, values in _rows(counter, value_names).items()
+            for key, values in sorted(_rows(counter, value_names).items(), key=itemgetter(0))
             if any(values.values())
         ]
         if not params:
@@ -260,8 +270,11 @@ def apply(session: Session, delta: Mapping[type, Counter]) -> None:
             index_elements=list(key_names),
             set_={name: table.c[name] + statement.excluded[name] for name in value_names},
         )
+        if len(params) < BULK_ROWS:  # one record's change: SQLAlchemy's cached statement
+            session.execute(statement, params)
+            continue
         for start in range(0, len(params), 5000):
-            session.execute(statement, params[start : start + 5000])
+            execute_many(session, statement, params[start : start + 5000])
 
 
 def record_change(session: Session, before: Facts | None, after: Facts | None) -> None:

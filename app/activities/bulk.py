@@ -31,7 +31,7 @@ from app.activities.models import (
     activity_partners,
 )
 from app.audit.models import AuditEntry
-from app.db import highest_id_ever, insert_rows
+from app.db import highest_id_ever, insert_rows, write_lock
 from app.models_common import utcnow
 from app.vocab import Provenance, Status
 
@@ -48,6 +48,7 @@ TABLES = (
     activity_locations,
     activity_partners,
     AuditEntry.__table__,
+    *(model.__table__ for model, _, _ in aggregates.TABLES),
 )
 
 
@@ -85,9 +86,9 @@ def new_record(
 def reserve_ids(session: Session, count: int) -> list[int]:
     """Ids for `count` new activities, so the rows go in with one COPY or executemany.
 
-    PostgreSQL hands them out from the table's sequence; SQLite's write transaction
-    (BEGIN IMMEDIATE) holds the database's only write lock, so the ids after the highest
-    ever used (never a deleted record's) stay ours.
+    PostgreSQL hands them out from the table's sequence; on SQLite the write lock is
+    taken first (the database's only one), so the ids after the highest ever used
+    (never a deleted record's) stay ours.
     """
     if session.get_bind().dialect.name == "postgresql":
         return list(
@@ -99,6 +100,7 @@ def reserve_ids(session: Session, count: int) -> list[int]:
                 {"n": count},
             )
         )
+    write_lock(session)
     first = highest_id_ever(session, Activity.__table__) + 1
     return list(range(first, first + count))
 
