@@ -64,10 +64,11 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
     form = query.typed(params)
     rows: list[Activity] = []
     total, next_cursor, limit, errors = None, None, query.PAGE_SIZE, {}
+    total_is_lower_bound = False
     try:
         wanted = query.ActivityQuery.model_validate(dict(params))
-        rows, total, next_cursor, limit = wanted.page(
-            session, visible=policy.visible_activities(user), default_limit=query.PAGE_SIZE
+        rows, total, total_is_lower_bound, next_cursor, limit = wanted.page(
+            session, reader=user, default_limit=query.PAGE_SIZE
         )
     except (ValidationError, ValidationFailed) as exc:
         errors = query.messages(exc)
@@ -82,6 +83,7 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
             "errors": errors,
             "rows": rows,
             "total": total,
+            "total_is_lower_bound": total_is_lower_bound,
             "first": first,
             "last": first + len(rows) - 1,
             "next_url": "/activities?"

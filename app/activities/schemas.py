@@ -191,7 +191,17 @@ ActivityRead = create_model(
 
 class ActivityPage(OutputModel):
     items: list[ActivityRead]
-    total: int = Field(description="How many activities match the filters.")
+    total: int = Field(
+        description="How many activities match the filters; when `total_is_lower_bound` is "
+        "true, more than this many do (the count stops at 10,000 when it cannot be read "
+        "from the kept aggregates: a search in words, a location, provenance, joint only, "
+        "or a period not made of whole months)."
+    )
+    total_is_lower_bound: bool = Field(
+        default=False,
+        description="True when more than `total` activities match and the count stopped "
+        "there; false when `total` is exact.",
+    )
     limit: int
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
