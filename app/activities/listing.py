@@ -143,9 +143,13 @@ SORT_WITHIN_PERIOD_UP_TO = 20_000
 def _period_by_index(session: Session, filters: service.ActivityFilters, sort: str) -> bool:
     """Whether the page reads the period's range of start dates (and sorts it) rather
     than walking its sort order's index: yes for the start order, and for a period few
-    enough records fall in (counted from the aggregates' months, every status)."""
-    if sort.lstrip("-") == "start" or (filters.date_from is None and filters.date_to is None):
+    enough records fall in (counted from the aggregates' months, every status). Never for
+    the exports' id order: their batches walk on from the last id, so across the batches
+    each candidate is read once; a sort per batch would read the period again each time."""
+    if filters.date_from is None and filters.date_to is None:
         return True
+    if sort.lstrip("-") in ("start", "id"):
+        return sort.lstrip("-") == "start"
     table = ActivityStat.__table__
     query = select(func.coalesce(func.sum(sum(table.c[f"n_{s}"] for s in Status.values())), 0))
     query = query.where(
