@@ -29,6 +29,7 @@ from tests.conftest import migrate, seed_database
 ROWS = 6_000
 ROLES = {"cpc": "cpc", "head of mission": "hom.mkd", "focal point": "fp.srb"}
 SORTS = list(service.SORT_CHOICES)
+SMALL_SORT = 200  # rows PostgreSQL may sort after its indexes narrowed a branch to them
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +107,11 @@ def sqlite_problems(session: Session, sql: str) -> list[str]:
 
 
 def postgres_problems(session: Session, sql: str) -> list[str]:
-    """What in PostgreSQL's plan reads the activities by a sequential scan, or sorts them
-    without a LIMIT between the sort and the scan (a sort of every matching row)."""
+    """What in PostgreSQL's plan reads the activities by a sequential scan, or sorts more
+    than a few of them (a Sort, with no LIMIT between it and the activities, that the
+    planner expects more than SMALL_SORT rows into). PostgreSQL may sort the handful of
+    rows two indexes already narrowed a branch to (a BitmapAnd of the branch's range and
+    the type index); what it must not do is sort a branch, or the table, to find a page."""
     plan = session.execute(text("EXPLAIN (FORMAT JSON) " + sql)).scalar()
     root = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
     problems = []
@@ -122,8 +126,10 @@ def postgres_problems(session: Session, sql: str) -> list[str]:
     def walk(node) -> None:
         if node["Node Type"] == "Seq Scan" and node.get("Relation Name") == "activities":
             problems.append("Seq Scan on activities")
-        if node["Node Type"] in ("Sort", "Incremental Sort") and any(
-            reads_activities_unlimited(c) for c in node.get("Plans", [])
+        if (
+            node["Node Type"] in ("Sort", "Incremental Sort")
+            and node["Plan Rows"] > SMALL_SORT
+            and any(reads_activities_unlimited(c) for c in node.get("Plans", []))
         ):
             problems.append(f"{node['Node Type']} over the activities")
         for child in node.get("Plans", []):
@@ -191,10 +197,12 @@ def page_statements(db: Session, reader, filters: service.ActivityFilters, sort:
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_the_exports_batches_read_index_ranges_in_id_order(db, role):
+    """A batch of 50 of these 6,000 rows stands for the exports' 1,000 of a large table:
+    at a batch a sixth of the table PostgreSQL rightly prefers reading it all."""
     reader = user(db, ROLES[role])
     for name, filters in main_filters(db).items():
         for after in (None, (500, 500)):
-            statement = listing.keyset_statement(db, reader, filters, "id", after, 1000)
+            statement = listing.keyset_statement(db, reader, filters, "id", after, 50)
             assert not problems(db, statement), (name, after)
 
 
