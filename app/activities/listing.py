@@ -14,8 +14,9 @@ The mission filter ("led by or taking part") adds, for the missions taking part,
 same branches over the joint records only (partial indexes WHERE is_joint).
 
 The count is exact from the aggregates (activity_stats) when the filters are ones the
-aggregates are kept by; otherwise it counts at most COUNT_CAP + 1 matches and says
-"more than COUNT_CAP".
+aggregates are kept by; otherwise it reads at most CANDIDATE_CAP records of the branches
+(with the period) and counts the matches among them up to COUNT_CAP + 1: "more than
+10,000" when that many match, "at least N" when it stopped reading before the end.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Select, func, literal, select, true, tuple_, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
 
 from app.accounts.actor import Actor
 from app.activities import policy, service
@@ -39,6 +41,9 @@ from app.missions.models import Mission
 from app.vocab import Status
 
 COUNT_CAP = 10_000
+# The records a count reads at most when the aggregates cannot answer it (words, a
+# location, provenance, a period in days): past it the count says "at least".
+CANDIDATE_CAP = 50_000
 
 # Sort key -> its column; "id" is the exports' order (no user sort).
 SORT_COLUMNS: dict[str, Any] = {name: sort.column for name, sort in service.SORTS.items()}
@@ -121,6 +126,7 @@ def _arm(
     filters: service.ActivityFilters,
     *columns,
     period_by_index: bool = True,
+    checked_on_rows: bool = True,
 ) -> Select:
     """One branch's rows that match: the branch's index range, the reader's visibility
     (again, as a guard), and the filters checked on each row the range yields."""
@@ -132,7 +138,7 @@ def _arm(
         query = query.where(start >= filters.date_from)
     if filters.date_to is not None:
         query = query.where(start <= filters.date_to)
-    return service.apply_filters(query, _row_filters(filters))
+    return service.apply_filters(query, _row_filters(filters)) if checked_on_rows else query
 
 
 # A period holding at most this many records is read by start date and sorted; a wider
@@ -272,31 +278,75 @@ def _as_sort_value(sort: str, value: Any) -> Any:
 
 
 class Count(NamedTuple):
-    """How many rows match; `is_lower_bound`: more than `total` do (the count stopped)."""
+    """How many rows match; `is_lower_bound`: at least `total` do, perhaps more (the count
+    stopped: at COUNT_CAP, "more than", or after CANDIDATE_CAP records read)."""
 
     total: int
     is_lower_bound: bool
 
 
 def count(session: Session, *, reader: Actor | None, filters: service.ActivityFilters) -> Count:
-    """Exact from the aggregates where the filters allow it, else at most COUNT_CAP."""
+    """Exact from the aggregates where the filters allow it; else the matches among at most
+    CANDIDATE_CAP records read, counted up to COUNT_CAP (a lower bound when either stops)."""
     exact = count_from_aggregates(session, reader=reader, filters=filters)
     if exact is not None:
         return Count(exact, False)
     found = session.scalar(bounded_count_statement(session, reader, filters)) or 0
-    return Count(COUNT_CAP, True) if found > COUNT_CAP else Count(found, False)
+    if found > COUNT_CAP:
+        return Count(COUNT_CAP, True)
+    read = session.scalar(candidates_read_statement(session, reader, filters)) or 0
+    return Count(found, read >= CANDIDATE_CAP)
+
+
+# The columns the filters checked on each row read (words, type, area, provenance; theme
+# and location by the id).
+_CHECKED_COLUMNS = (
+    Activity.id,
+    Activity.title,
+    Activity.summary,
+    Activity.type,
+    Activity.response_area,
+    Activity.provenance,
+)
+
+
+def _candidates(session: Session, reader: Actor | None, filters: service.ActivityFilters):
+    """The records the count reads, at most CANDIDATE_CAP: the branches' ranges with the
+    period (what the indexes select), as a subquery; None when no branch is visible."""
+    arms = [
+        _arm(b, reader, filters, *_CHECKED_COLUMNS, checked_on_rows=False)
+        for b in branches(session, reader, filters)
+    ]
+    if not arms:
+        return None
+    union = union_all(*arms).subquery() if len(arms) > 1 else arms[0].subquery()
+    return select(union).limit(CANDIDATE_CAP).subquery()
 
 
 def bounded_count_statement(
     session: Session, reader: Actor | None, filters: service.ActivityFilters
 ) -> Select:
-    """count(*) of at most COUNT_CAP + 1 matches, read branch by branch."""
-    arms = [_arm(b, reader, filters, Activity.id) for b in branches(session, reader, filters)]
-    if not arms:
+    """count(*) of the matches among the candidates, at most COUNT_CAP + 1 of them: words,
+    a location, a type are checked on each candidate read, never on the whole table."""
+    candidates = _candidates(session, reader, filters)
+    if candidates is None:
         return select(literal(0))
-    matches = union_all(*arms).subquery() if len(arms) > 1 else arms[0].subquery()
-    capped = select(matches.c.id).limit(COUNT_CAP + 1).subquery()
+    checks = service.apply_filters(select(Activity.id), _row_filters(filters)).whereclause
+    matches = select(candidates.c.id)
+    if checks is not None:  # the same conditions, on the candidates' columns
+        matches = matches.where(ClauseAdapter(candidates).traverse(checks))
+    capped = matches.limit(COUNT_CAP + 1).subquery()
     return select(func.count()).select_from(capped)
+
+
+def candidates_read_statement(
+    session: Session, reader: Actor | None, filters: service.ActivityFilters
+) -> Select:
+    """How many candidates the count read (CANDIDATE_CAP: it stopped there)."""
+    candidates = _candidates(session, reader, filters)
+    if candidates is None:
+        return select(literal(0))
+    return select(func.count()).select_from(candidates)
 
 
 def _last_of_month(day: date) -> date:

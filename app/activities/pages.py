@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn, Viewer
-from app.activities import detail, idempotency, my_work, policy, query, service, workflow
+from app.activities import (
+    detail,
+    idempotency,
+    listing,
+    my_work,
+    policy,
+    query,
+    service,
+    workflow,
+)
 from app.activities import form as activity_form
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityUpdate
@@ -84,6 +93,7 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
             "rows": rows,
             "total": total,
             "total_is_lower_bound": total_is_lower_bound,
+            "count_cap": listing.COUNT_CAP,
             "first": first,
             "last": first + len(rows) - 1,
             "next_url": "/activities?"
