@@ -43,7 +43,7 @@ from app.vocab import Status
 COUNT_CAP = 10_000
 # The records a count reads at most when the aggregates cannot answer it (words, a
 # location, provenance, a period in days): past it the count says "at least".
-CANDIDATE_CAP = 50_000
+CANDIDATE_CAP = 20_000
 
 # Sort key -> its column; "id" is the exports' order (no user sort).
 SORT_COLUMNS: dict[str, Any] = {name: sort.column for name, sort in service.SORTS.items()}

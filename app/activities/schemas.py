@@ -196,7 +196,7 @@ class ActivityPage(OutputModel):
         "is false. Filters the kept aggregates answer (mission, type, response area, theme, "
         "status, a period of whole months or years) always count exactly; others (words, "
         "a location, provenance, joint only, a period in days) count at most 10,001 matches "
-        "among at most 50,000 records read."
+        "among at most 20,000 records read."
     )
     total_is_lower_bound: bool = Field(
         default=False,
