@@ -189,6 +189,10 @@ class Activity(Base):
         Index("ix_activities_status_mission_id", "status", "mission_id"),
         Index("ix_activities_is_joint_start_date", "is_joint", "start_date"),
         *list_indexes(),
+        # "My work": a person's own records of their mission by status, from one range
+        # (with only created_by_id indexed, SQLite without statistics may read the whole
+        # mission's range of a list index instead).
+        Index("ix_activities_created_by_mission_status", "created_by_id", "mission_id", "status"),
         IDS_NEVER_REUSED,
     )
 

@@ -4,7 +4,8 @@ The list reads one range per (lead mission, status) the reader may see, in the o
 the sort it shows (app/activities/listing.py): an index on (mission_id, status, sort
 column, id) for each sort order, its twin over joint records only (a mission filter
 reads the records other missions lead that it takes part in), and (mission_id, status,
-id) for the exports, which read in id order.
+id) for the exports, which read in id order. And (created_by_id, mission_id, status)
+for "my work", which SQLite would otherwise read from a list index's whole mission range.
 
 Revision ID: 0008
 Revises: 0006
@@ -34,6 +35,11 @@ SORT_COLUMNS = {
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_activities_created_by_mission_status",
+        "activities",
+        ["created_by_id", "mission_id", "status"],
+    )
     for sort, column in SORT_COLUMNS.items():
         columns = ["mission_id", "status", *([column] if column else []), "id"]
         op.create_index(f"ix_activities_list_{sort}", "activities", columns)
@@ -50,3 +56,4 @@ def downgrade() -> None:
     for sort in reversed(SORT_COLUMNS):
         op.drop_index(f"ix_activities_joint_{sort}", table_name="activities")
         op.drop_index(f"ix_activities_list_{sort}", table_name="activities")
+    op.drop_index("ix_activities_created_by_mission_status", table_name="activities")
