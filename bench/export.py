@@ -45,7 +45,9 @@ def main() -> None:
         start_rss = peak = rss_mb()
         started = time.perf_counter()
         size = rows = 0
-        records = exporter.activities(engine, filters=ActivityFilters(), limit=limit)
+        records = exporter.activities(
+            engine, filters=ActivityFilters(), everything=True, limit=limit
+        )
 
         def counted(records=records):
             nonlocal rows

@@ -136,7 +136,13 @@ def test_each_filter_returns_exactly_the_matching_activities(client):
 def test_filters_that_match_nothing_answer_an_empty_page(client):
     for query in ({"mission": "MNE", "type": "awareness"}, {"from": "2030"}, {"q": "zzzqqq"}):
         body = page(client, **query)
-        assert body == {"items": [], "total": 0, "limit": 50, "next_cursor": None}
+        assert body == {
+            "items": [],
+            "total": 0,
+            "total_is_lower_bound": False,
+            "limit": 50,
+            "next_cursor": None,
+        }
 
 
 def test_the_joint_november_2015_visit_shows_under_both_missions(client):

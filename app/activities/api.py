@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import MissionStaff, Reviewer, SignedIn
-from app.activities import idempotency, policy, service, workflow
+from app.activities import idempotency, service, workflow
 from app.activities.query import ActivityQuery
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
 from app.audit import service as audit
@@ -48,9 +48,13 @@ class TransitionBody(InputModel):
 @router.get("", response_model=ActivityPage)
 def list_activities(session: SessionDep, user: SignedIn, query: Annotated[ActivityQuery, Query()]):
     """Activities matching the filters, newest first by default, a page at a time."""
-    rows, total, next_cursor, limit = query.page(session, visible=policy.visible_activities(user))
+    page = query.page(session, reader=user)
     return ActivityPage(
-        items=[service.to_read(a) for a in rows], total=total, limit=limit, next_cursor=next_cursor
+        items=[service.to_read(a) for a in page.rows],
+        total=page.total,
+        total_is_lower_bound=page.total_is_lower_bound,
+        limit=page.limit,
+        next_cursor=page.next_cursor,
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -118,6 +119,39 @@ class ActivityTargetGroup(Base):
 STORED_APART = frozenset({"target_groups"})
 
 
+# The list's sort keys and the column each is indexed on.
+LIST_SORT_COLUMNS = {
+    "start": "start_date",
+    "title": "title",
+    "created": "created_at",
+    "updated": "updated_at",
+    "id": None,
+}
+
+
+def list_indexes() -> list[Index]:
+    """The indexes the activity list's branches walk (app/activities/listing.py).
+
+    `ix_activities_list_<sort>`: (mission_id, status, <sort column>, id), one per sort
+    order, so one lead mission in one status is one range already in order; its twin
+    `ix_activities_joint_<sort>` holds the joint records only (a mission filter reads
+    the records other missions lead that it takes part in). `_id`: the exports' order.
+    """
+    indexes = []
+    for sort, column in LIST_SORT_COLUMNS.items():
+        columns = ["mission_id", "status", *([column] if column else []), "id"]
+        indexes.append(Index(f"ix_activities_list_{sort}", *columns))
+        indexes.append(
+            Index(
+                f"ix_activities_joint_{sort}",
+                *columns,
+                sqlite_where=text("is_joint = 1"),
+                postgresql_where=text("is_joint"),
+            )
+        )
+    return indexes
+
+
 def _type_field_checks() -> list[CheckConstraint]:
     checks = []
     for activity_type, fields in TYPE_FIELDS.items():
@@ -178,6 +212,11 @@ class Activity(Base):
         Index("ix_activities_response_area_start_date", "response_area", "start_date"),
         Index("ix_activities_status_mission_id", "status", "mission_id"),
         Index("ix_activities_is_joint_start_date", "is_joint", "start_date"),
+        *list_indexes(),
+        # "My work": a person's own records of their mission by status, from one range
+        # (with only created_by_id indexed, SQLite without statistics may read the whole
+        # mission's range of a list index instead).
+        Index("ix_activities_created_by_mission_status", "created_by_id", "mission_id", "status"),
         IDS_NEVER_REUSED,
     )
 

@@ -16,6 +16,7 @@ from app.accounts.deps import MissionStaff, Reviewer, SignedIn, Viewer
 from app.activities import (
     detail,
     idempotency,
+    listing,
     my_work,
     policy,
     presets,
@@ -73,10 +74,11 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
     form = query.typed(params)
     rows: list[Activity] = []
     total, next_cursor, limit, errors = None, None, query.PAGE_SIZE, {}
+    total_is_lower_bound = False
     try:
         wanted = query.ActivityQuery.model_validate(dict(params))
-        rows, total, next_cursor, limit = wanted.page(
-            session, visible=policy.visible_activities(user), default_limit=query.PAGE_SIZE
+        rows, total, total_is_lower_bound, next_cursor, limit = wanted.page(
+            session, reader=user, default_limit=query.PAGE_SIZE
         )
     except (ValidationError, ValidationFailed) as exc:
         errors = query.messages(exc)
@@ -91,6 +93,8 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
             "errors": errors,
             "rows": rows,
             "total": total,
+            "total_is_lower_bound": total_is_lower_bound,
+            "count_cap": listing.COUNT_CAP,
             "first": first,
             "last": first + len(rows) - 1,
             "next_url": "/activities?"

@@ -7,7 +7,7 @@ Route-level rules (who may call a route at all) and the roles are in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from sqlalchemy import and_, case, false, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -39,15 +39,21 @@ def visible_activities(user: Actor | None) -> ColumnElement[bool]:
     return approved
 
 
-def can_see(user: Actor | None, activity: Activity) -> bool:
-    """The same rule as `visible_activities`, for one loaded record."""
+def sees(user: Actor | None, *, lead_mission_id: int, status: str) -> bool:
+    """The same rule as `visible_activities`, for a record's lead mission and status (the
+    list walks one index range per pair this allows: app/activities/listing.py)."""
     if user is None:
         return False
-    if activity.status == Status.APPROVED.value:
+    if status == Status.APPROVED.value:
         return True
     if user.role in MISSION_ROLES:
-        return user.mission_id == activity.mission_id
-    return user.role == CPC_DESK and activity.status in READABLE_BY_CPC
+        return user.mission_id == lead_mission_id
+    return user.role == CPC_DESK and status in READABLE_BY_CPC
+
+
+def can_see(user: Actor | None, activity: Activity) -> bool:
+    """The same rule as `visible_activities`, for one loaded record."""
+    return sees(user, lead_mission_id=activity.mission_id, status=activity.status)
 
 
 def can_create_for(user: Actor | None, mission_id: int) -> bool:
@@ -96,23 +102,30 @@ def can_submit(user: Actor | None, activity: Activity) -> bool:
 
 
 def visible_stat(
-    user: Actor | None, table: FromClause, figure: str, *, lead_column: str = "lead_mission_id"
+    user: Actor | None,
+    table: FromClause,
+    figure: str,
+    *,
+    lead_column: str = "lead_mission_id",
+    statuses: Collection[str] | None = None,
 ) -> ColumnElement[int]:
     """SQL: `figure` summed over the statuses `user` may see, for one aggregate row.
 
     The same rule as `visible_activities`, read from the per-status columns of
     app/activities/aggregate_models.py: own mission everything, others approved only (the
-    CPC desk also sees submitted records).
+    CPC desk also sees submitted records). `statuses`: only these (a status filter).
     """
-    columns = {status: table.c[f"{figure}_{status}"] for status in Status.values()}
-    approved = columns[Status.APPROVED.value]
+    wanted = Status.values() if statuses is None else [s for s in Status.values() if s in statuses]
+    columns = {status: table.c[f"{figure}_{status}"] for status in wanted}
+    zero: ColumnElement[int] = literal(0)
+    approved = columns.get(Status.APPROVED.value, zero)
     if user is None:
-        return literal(0)
+        return zero
     if user.role in MISSION_ROLES:
-        everything = sum(columns.values(), literal(0))
+        everything = sum(columns.values(), zero)
         return case((table.c[lead_column] == user.mission_id, everything), else_=approved)
     if user.role == CPC_DESK:
-        return columns[Status.SUBMITTED.value] + approved
+        return sum((c for s, c in columns.items() if s in READABLE_BY_CPC), zero)
     return approved
 
 

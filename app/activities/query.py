@@ -9,15 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from itertools import groupby
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
-from app.activities import service
-from app.activities.models import Activity
+from app.accounts.actor import Actor
+from app.activities import listing, service
 from app.config import get_settings
 from app.errors import FieldError, ValidationFailed
 from app.missions import service as missions
@@ -134,27 +133,18 @@ class ActivityQuery(ActivityFilterQuery):
         return min(asked, get_settings().page_size_max)
 
     def page(
-        self, session: Session, *, visible: ColumnElement[bool], default_limit: int | None = None
-    ) -> ListPage:
-        """The page this query asks for, of the rows `visible` lets its reader see: the one
-        answer behind the list page and the JSON list."""
-        limit = self.page_size(default_limit)
-        rows, total, next_cursor = service.list_page(
+        self, session: Session, *, reader: Actor | None, default_limit: int | None = None
+    ) -> listing.ListPage:
+        """The page this query asks for, of the rows `reader` may see: the one answer
+        behind the list page and the JSON list."""
+        return listing.list_page(
             session,
+            reader=reader,
             filters=self.filters(session),
             sort=self.sort,
-            limit=limit,
+            limit=self.page_size(default_limit),
             cursor=self.cursor,
-            visible=visible,
         )
-        return ListPage(rows, total, next_cursor, limit)
-
-
-class ListPage(NamedTuple):
-    rows: list[Activity]
-    total: int
-    next_cursor: str | None
-    limit: int
 
 
 # --- the /activities page ---------------------------------------------------------------------

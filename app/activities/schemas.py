@@ -191,7 +191,18 @@ ActivityRead = create_model(
 
 class ActivityPage(OutputModel):
     items: list[ActivityRead]
-    total: int = Field(description="How many activities match the filters.")
+    total: int = Field(
+        description="How many activities match the filters. Exact when `total_is_lower_bound` "
+        "is false. Filters the kept aggregates answer (mission, type, response area, theme, "
+        "status, a period of whole months or years) always count exactly; others (words, "
+        "a location, provenance, joint only, a period in days) count at most 10,001 matches "
+        "among at most 20,000 records read."
+    )
+    total_is_lower_bound: bool = Field(
+        default=False,
+        description="True when the count stopped: at least `total` activities match, "
+        "perhaps more (`total` is 10000 when more than 10,000 match).",
+    )
     limit: int
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."

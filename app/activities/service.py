@@ -19,7 +19,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, exists, func, or_, select, tuple_
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.accounts.actor import Actor
@@ -50,7 +50,7 @@ def get(session: Session, activity_id: int) -> Activity | None:
     return session.scalar(
         select(Activity)
         .where(Activity.id == activity_id)
-        .options(*_load_links())
+        .options(*load_links())
         .execution_options(populate_existing=True)
     )
 
@@ -63,7 +63,7 @@ def get_or_raise(session: Session, activity_id: int, *, actor: Actor | None = No
     return activity
 
 
-def _load_links():
+def load_links():
     return (
         selectinload(Activity.other_missions),
         selectinload(Activity.locations),
@@ -526,40 +526,3 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ValueError(CURSOR_INVALID) from None
     return value, row_id
-
-
-def list_page(
-    session: Session,
-    *,
-    filters: ActivityFilters,
-    sort: str = "-start",
-    limit: int = 50,
-    cursor: str | None = None,
-    visible=None,
-) -> tuple[list[Activity], int, str | None]:
-    """One page of matching activities in a stable order, the total, and the next cursor.
-
-    Keyset pagination on (sort column, id): a page never repeats or skips a row,
-    even while rows are added before the cursor. The cursor is checked where the query
-    is read (`ActivityQuery`); here it is only decoded.
-    """
-    column, _ = SORTS[sort.lstrip("-")]
-    descending = sort.startswith("-")
-    base = apply_filters(select(Activity), filters)
-    counting = apply_filters(select(func.count(Activity.id)), filters)
-    if visible is not None:
-        base, counting = base.where(visible), counting.where(visible)
-    total = session.scalar(counting) or 0
-    query = base
-    if cursor:
-        value, row_id = decode_cursor(cursor, sort)
-        key, after = tuple_(column, Activity.id), tuple_(value, row_id)
-        query = query.where(key < after if descending else key > after)
-    order = (column.desc(), Activity.id.desc()) if descending else (column.asc(), Activity.id.asc())
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1).options(*_load_links())))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(sort, getattr(last, column.key), last.id)
-    return rows, total, next_cursor

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import MissionStaff, SignedIn
-from app.activities import policy
 from app.activities.query import ActivityFilterQuery
 from app.activities.service import ActivityFilters
 from app.deps import SessionDep
@@ -140,7 +139,7 @@ def import_activities(session: SessionDep, user: MissionStaff, file: Annotated[U
 
 def export_response(request: Request, filters: ActivityFilters, user, fmt: str, hxl: bool):
     engine = request.app.state.engine
-    records = exporter.activities(engine, filters=filters, visible=policy.visible_activities(user))
+    records = exporter.activities(engine, filters=filters, reader=user)
     headers = {"Content-Disposition": f'attachment; filename="fieldlog-activities.{fmt}"'}
     body: Iterator[str] | Iterator[bytes]
     if fmt == "csv":

@@ -21,6 +21,8 @@ from datetime import date
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.actor import Actor
+from app.activities import listing
 from app.activities.fields import ALL_TYPE_FIELDS, LIST_WIDGETS, Widget
 from app.activities.models import Activity
 from app.activities.service import ActivityFilters, apply_filters
@@ -91,24 +93,52 @@ def _sheet_cell(column: cols.Column, value):
 
 
 def activities(
-    engine: Engine, *, filters: ActivityFilters, visible=None, limit: int | None = None
+    engine: Engine,
+    *,
+    filters: ActivityFilters,
+    reader: Actor | None = None,
+    everything: bool = False,
+    limit: int | None = None,
 ) -> Iterator[Activity]:
-    """Matching activities, oldest id first, in batches; a session of its own."""
+    """Matching activities `reader` may see (all of them if `everything`, for the system
+    itself), oldest id first, in batches; a session of its own.
+
+    Each batch is the next ids after the last one, read from index ranges already in id
+    order (app/activities/listing.py, sort "id"): no batch sorts the visible rows again,
+    so the millionth row costs what the first did."""
     with unit_of_work(engine, write=False) as session:
-        query = apply_filters(select(Activity), filters)
-        if visible is not None:
-            query = query.where(visible)
         last_id = 0
         done = 0
         while True:
             size = BATCH if limit is None else min(BATCH, limit - done)
             if size <= 0:
                 return
+            if everything:
+                ids = list(
+                    session.scalars(
+                        apply_filters(select(Activity.id), filters)
+                        .where(Activity.id > last_id)
+                        .order_by(Activity.id)
+                        .limit(size)
+                    )
+                )
+            else:
+                keys = listing.keyset(
+                    session,
+                    reader=reader,
+                    filters=filters,
+                    sort="id",
+                    after=(last_id, last_id) if last_id else None,
+                    limit=size,
+                )
+                ids = [row_id for row_id, _ in keys]
+            if not ids:
+                return
             rows = list(
                 session.scalars(
-                    query.where(Activity.id > last_id)
+                    select(Activity)
+                    .where(Activity.id.in_(ids))
                     .order_by(Activity.id)
-                    .limit(size)
                     .options(
                         selectinload(Activity.other_missions),
                         selectinload(Activity.locations),
@@ -119,11 +149,9 @@ def activities(
                     )
                 )
             )
-            if not rows:
-                return
             yield from rows
-            done += len(rows)
-            last_id = rows[-1].id
+            done += len(ids)
+            last_id = ids[-1]
             session.expunge_all()
 
 

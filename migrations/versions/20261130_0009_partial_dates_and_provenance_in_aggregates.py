@@ -9,7 +9,7 @@ application code of the day; the downgrade refills it the old way. visit_stats (
 per week) keeps only visits known to the day: a visit of "March 2016" has no week.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 04:30:00.000000
 
 Every migration is revertable: downgrade() undoes exactly what upgrade() does.
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
