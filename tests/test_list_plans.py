@@ -9,6 +9,7 @@ activities with planner statistics (ANALYZE), so a change that brings back a sca
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from datetime import date
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 import app.models  # noqa: F401
 from app.accounts import service as accounts
-from app.activities import listing, policy, service
+from app.activities import aggregates, listing, policy, service
 from app.activities.models import Activity
 from app.db import make_engine, unit_of_work
 from app.demo import generate
@@ -338,3 +339,52 @@ def test_exports_read_every_visible_row_once_in_id_order(big, db):
     total = db.scalar(select(func.count()).select_from(Activity))
     everything = list(exporter.activities(big, filters=service.ActivityFilters(), everything=True))
     assert len(everything) == total
+
+
+def test_pages_and_counts_follow_the_partial_date_rule(backend):
+    """Records known only to the month, quarter or year are in a period only when all of
+    their date is: the keyset pages and both kinds of count agree with that rule
+    (counting.wholly_within_sql, through service.apply_filters) for every reader."""
+    url = backend.new_url()
+    migrate(url)
+    seed_database(url)
+    engine = make_engine(url)
+    try:
+        generate(engine, count=600, seed=5)
+        rng = random.Random(5)
+        with unit_of_work(engine) as session:
+            for activity in session.scalars(select(Activity)):
+                precision = rng.choice(["day", "day", "month", "quarter", "year"])
+                start = activity.start_date
+                activity.start_precision = precision
+                activity.start_date = {
+                    "day": start,
+                    "month": start.replace(day=1),
+                    "quarter": date(start.year, 3 * ((start.month - 1) // 3) + 1, 1),
+                    "year": date(start.year, 1, 1),
+                }[precision]
+            aggregates.rebuild(session)
+        periods = [
+            (date(2015, 3, 1), date(2016, 2, 29)),  # whole months: from the aggregates
+            (date(2015, 1, 1), date(2015, 12, 31)),  # a whole year
+            (None, date(2015, 8, 31)),
+            (date(2015, 6, 15), date(2016, 3, 10)),  # days: counted on the rows
+            (date(2016, 1, 1), date(2016, 1, 9)),
+        ]
+        with unit_of_work(engine, write=False) as session:
+            for role in ROLES:
+                reader = user(session, ROLES[role])
+                for first, last in periods:
+                    filters = service.ActivityFilters(date_from=first, date_to=last)
+                    expected = every_visible(session, reader, filters, "start")
+                    case = (role, first, last)
+                    assert walk_pages(session, reader, filters, "start", 40) == expected, case
+                    by_title = every_visible(session, reader, filters, "title")
+                    assert walk_pages(session, reader, filters, "title", 40) == by_title, case
+                    assert listing.count(session, reader=reader, filters=filters) == (
+                        len(expected),
+                        False,
+                    ), case
+    finally:
+        engine.dispose()
+        backend.drop(url)

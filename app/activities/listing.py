@@ -28,17 +28,28 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, true, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from app.accounts.actor import Actor
-from app.activities import policy, service
+from app.activities import counting, policy, service
 from app.activities.aggregate_models import ActivityStat
 from app.activities.models import Activity, activity_other_missions
 from app.missions.models import Mission
-from app.vocab import Status
+from app.vocab import DatePrecision, Status
 
 COUNT_CAP = 10_000
 # The records a count reads at most when the aggregates cannot answer it (words, a
@@ -137,8 +148,24 @@ def _arm(
     if filters.date_from is not None:
         query = query.where(start >= filters.date_from)
     if filters.date_to is not None:
-        query = query.where(start <= filters.date_to)
+        query = query.where(start <= filters.date_to, _ends_by(filters.date_to))
     return service.apply_filters(query, _row_filters(filters)) if checked_on_rows else query
+
+
+def _ends_by(last: date) -> ColumnElement[bool]:
+    """Checked on each row: the record's date, at its precision, ends by `last` (the rule
+    of counting.wholly_within_sql: "2015" is not in January–March 2015). Written on the
+    unindexed start date, so it never competes with the branch's range for an index."""
+    start = unindexed(Activity.start_date)
+    return or_(
+        *(
+            and_(
+                Activity.start_precision == p.value,
+                start <= counting.latest_start_within(p.value, last),
+            )
+            for p in DatePrecision
+        )
+    )
 
 
 # A period holding at most this many records is read by start date and sorted; a wider
@@ -384,7 +411,9 @@ def count_from_aggregates(
         (False, False): "all",
     }[(bool(filters.type), bool(filters.area))]
     query = select(func.coalesce(func.sum(figure), 0)).where(
-        table.c.grain == grain, table.c.level == level, table.c.theme == (filters.theme or "")
+        _grain_rows(table, grain, filters.date_from, filters.date_to),
+        table.c.level == level,
+        table.c.theme == (filters.theme or ""),
     )
     if filters.mission is not None:
         query = query.where(table.c.mission_id == filters.mission.id)
@@ -394,8 +423,27 @@ def count_from_aggregates(
         query = query.where(table.c.type == filters.type)
     if filters.area:
         query = query.where(table.c.response_area == filters.area)
-    if filters.date_from is not None:
-        query = query.where(table.c.period >= filters.date_from)
-    if filters.date_to is not None:
-        query = query.where(table.c.period <= filters.date_to)
     return int(session.scalar(query) or 0)
+
+
+def _grain_rows(table, grain: str, first: date | None, last: date | None) -> ColumnElement[bool]:
+    """The aggregate rows of the records wholly inside a period of whole years ('year'
+    rows count every record of their year) or whole months: the 'month' rows (records
+    known to the month or day) plus the quarter-only and year-only rows whose quarter or
+    year ends inside the period (counting.py, "Partial dates")."""
+
+    def within(row_grain: str, precision: str) -> ColumnElement[bool]:
+        conditions = [table.c.grain == row_grain]
+        if first is not None:
+            conditions.append(table.c.period >= first)
+        if last is not None:
+            conditions.append(table.c.period <= counting.latest_start_within(precision, last))
+        return and_(*conditions)
+
+    if grain == counting.YEAR_GRAIN:
+        return within(counting.YEAR_GRAIN, DatePrecision.YEAR.value)
+    return or_(
+        within(counting.MONTH_GRAIN, DatePrecision.MONTH.value),
+        within(counting.QUARTER_ONLY, DatePrecision.QUARTER.value),
+        within(counting.YEAR_ONLY, DatePrecision.YEAR.value),
+    )
