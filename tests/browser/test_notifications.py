@@ -18,9 +18,7 @@ def test_the_head_of_mission_is_told_of_a_record_waiting(browser, live_server):
     sign_in(fp, base, "fp.mkd")
     fp.goto(f"{base}/activities/new?type=meeting")
     fp.fill("#f-title", TITLE)
-    fp.fill("#f-start", "2016-03-02")
-    fp.select_option("#f-dimension", "cross_dimensional")
-    fp.select_option("#f-response_area", "reporting_liaising")
+    fp.fill("#f-start-day", "2016-03-02")  # the meeting's dimension and area are preset
     fp.click("button:has-text('Save as draft')")
     fp.wait_for_load_state()
     fp.click("button:has-text('Submit for review')")
