@@ -343,7 +343,8 @@ def test_exports_read_every_visible_row_once_in_id_order(big, db):
 
 def test_pages_and_counts_follow_the_partial_date_rule(backend):
     """Records known only to the month, quarter or year are in a period only when all of
-    their date is: the keyset pages and both kinds of count agree with that rule
+    their date is: the keyset pages and the count (from the aggregates, plus the raw rows
+    of the two partial months of a period in days) agree with that rule
     (counting.wholly_within_sql, through service.apply_filters) for every reader."""
     url = backend.new_url()
     migrate(url)
@@ -370,6 +371,10 @@ def test_pages_and_counts_follow_the_partial_date_rule(backend):
             (None, date(2015, 8, 31)),
             (date(2015, 6, 15), date(2016, 3, 10)),  # days: counted on the rows
             (date(2016, 1, 1), date(2016, 1, 9)),
+            (date(2016, 2, 3), date(2016, 2, 20)),  # inside one month
+            (date(2015, 6, 15), None),
+            (None, date(2016, 3, 10)),
+            (date(2014, 12, 20), date(2017, 1, 10)),  # whole years between the ends
         ]
         with unit_of_work(engine, write=False) as session:
             for role in ROLES:

@@ -25,7 +25,7 @@ import calendar
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -400,7 +400,7 @@ def count_from_aggregates(
         return None
     grain = aggregate_grain(filters.date_from, filters.date_to)
     if grain is None:
-        return None
+        return _count_days(session, reader=reader, filters=filters)
     table = ActivityStat.__table__
     statuses: Sequence[str] = [filters.status] if filters.status else Status.values()
     figure = policy.visible_stat(reader, table, "n", statuses=statuses)
@@ -418,6 +418,82 @@ def count_from_aggregates(
     if filters.mission is not None:
         query = query.where(table.c.mission_id == filters.mission.id)
     else:  # each record once: on its lead mission's rows
+        query = query.where(table.c.mission_id == table.c.lead_mission_id)
+    if filters.type:
+        query = query.where(table.c.type == filters.type)
+    if filters.area:
+        query = query.where(table.c.response_area == filters.area)
+    return int(session.scalar(query) or 0)
+
+
+def _count_days(session: Session, *, reader: Actor | None, filters: service.ActivityFilters) -> int:
+    """A period with days at its ends, counted exactly at the cost of its two end months:
+    the whole months between from the aggregates' month rows, the quarter- and year-only
+    records from theirs, and the records of the (at most two) partial months from the raw
+    rows, through the start-date index (the dashboards' rule, app/dashboards/service.py)."""
+    first, last = filters.date_from, filters.date_to
+    inner_first = first
+    if first is not None and first.day != 1:
+        inner_first = _last_of_month(first) + timedelta(days=1)
+    inner_last = last
+    if last is not None and last != _last_of_month(last):
+        inner_last = last.replace(day=1) - timedelta(days=1)
+    total = 0
+    if inner_first is None or inner_last is None or inner_first <= inner_last:
+        whole = dataclasses.replace(filters, date_from=inner_first, date_to=inner_last)
+        total += count_from_aggregates(session, reader=reader, filters=whole) or 0
+        # the quarter- and year-only records wholly inside the whole months are counted
+        # there; those of the whole period that the months leave out, here
+        total -= _unknown_months(session, reader, whole)
+    total += _unknown_months(session, reader, filters)
+    ends = []
+    if first is not None and inner_first != first:
+        ends.append((first, min(_last_of_month(first), last) if last else _last_of_month(first)))
+    if last is not None and inner_last != last:
+        month_start = last.replace(day=1)
+        if first is None or month_start > first:
+            ends.append((month_start, last))
+        elif not ends:  # the whole period lies in one month
+            ends.append((first, last))
+    for start, end in ends:
+        part = dataclasses.replace(filters, date_from=start, date_to=end)
+        query = service.apply_filters(select(func.count()).select_from(Activity), part)
+        total += int(session.scalar(query.where(policy.visible_activities(reader))) or 0)
+    return total
+
+
+def _unknown_months(
+    session: Session, reader: Actor | None, filters: service.ActivityFilters
+) -> int:
+    """The quarter-only and year-only records wholly inside the filters' period, from
+    their own aggregate rows."""
+    table = ActivityStat.__table__
+    statuses: Sequence[str] = [filters.status] if filters.status else Status.values()
+    figure = policy.visible_stat(reader, table, "n", statuses=statuses)
+    level = {
+        (True, True): "fine",
+        (True, False): "type",
+        (False, True): "area",
+        (False, False): "all",
+    }[(bool(filters.type), bool(filters.area))]
+    first, last = filters.date_from, filters.date_to
+    rows = []
+    for row_grain, precision in (
+        (counting.QUARTER_ONLY, DatePrecision.QUARTER.value),
+        (counting.YEAR_ONLY, DatePrecision.YEAR.value),
+    ):
+        conditions = [table.c.grain == row_grain]
+        if first is not None:
+            conditions.append(table.c.period >= first)
+        if last is not None:
+            conditions.append(table.c.period <= counting.latest_start_within(precision, last))
+        rows.append(and_(*conditions))
+    query = select(func.coalesce(func.sum(figure), 0)).where(
+        or_(*rows), table.c.level == level, table.c.theme == (filters.theme or "")
+    )
+    if filters.mission is not None:
+        query = query.where(table.c.mission_id == filters.mission.id)
+    else:
         query = query.where(table.c.mission_id == table.c.lead_mission_id)
     if filters.type:
         query = query.where(table.c.type == filters.type)
