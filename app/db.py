@@ -95,19 +95,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, synchronous: str = "NO
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_execute(conn, cursor, statement, _parameters, _context, _many) -> None:
+        _follow_savepoints(conn, statement)
         if not conn.info.get(_WRITING, True) and _writes(statement):
             _start_writing(conn, cursor)
-
-    @event.listens_for(engine, "savepoint")
-    def _savepoint(conn, name) -> None:
-        conn.info.setdefault(_SAVEPOINTS, []).append(name)
-
-    @event.listens_for(engine, "rollback_savepoint")
-    @event.listens_for(engine, "release_savepoint")
-    def _savepoint_ended(conn, name, _context) -> None:
-        names = conn.info.get(_SAVEPOINTS, [])
-        if name in names:
-            del names[names.index(name) :]
 
     return engine
 
@@ -115,6 +105,20 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, synchronous: str = "NO
 _WRITING = "fieldlog_writing"  # conn.info: this SQLite transaction holds the write lock
 _SAVEPOINTS = "fieldlog_savepoints"  # conn.info: the savepoints open in it, oldest first
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "ANALYZE")
+
+
+def _follow_savepoints(conn, statement: str) -> None:
+    """Keep the names of the savepoints open in the transaction, from the statements
+    themselves (SQLAlchemy's savepoint event is told the name only later), so that
+    `_start_writing` can open them again."""
+    words = statement.split(maxsplit=3)
+    if not words or words[0].upper() not in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+        return
+    names = conn.info.setdefault(_SAVEPOINTS, [])
+    if words[0].upper() == "SAVEPOINT" and len(words) == 2:
+        names.append(words[1])
+    elif len(words) >= 2 and words[-2].upper() == "SAVEPOINT" and words[-1] in names:
+        del names[names.index(words[-1]) :]  # RELEASE / ROLLBACK TO SAVEPOINT name
 
 
 def _writes(statement: str) -> bool:

@@ -177,10 +177,12 @@ def planned_activities(engine, backend) -> int | None:
                 "SELECT 1 FROM sqlite_master WHERE name='sqlite_stat1'"
             ).first():
                 return None
-            stat = conn.exec_driver_sql(
+            # each index's row starts with the rows it holds; a partial index (the joint
+            # records' list indexes) holds fewer, so read the whole table's figure: the most
+            stats = conn.exec_driver_sql(
                 "SELECT stat FROM sqlite_stat1 WHERE tbl = 'activities' AND idx IS NOT NULL"
-            ).first()
-            return int(stat[0].split()[0]) if stat else None
+            ).all()
+            return max(int(stat.split()[0]) for (stat,) in stats) if stats else None
         return int(
             conn.exec_driver_sql(
                 "SELECT reltuples FROM pg_class WHERE relname = 'activities'"

@@ -35,6 +35,7 @@ NEVER_REUSED = {
     "missions",
     "partners",
     "projects",
+    "saved_views",
     "users",
 }
 
