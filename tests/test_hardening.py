@@ -39,6 +39,9 @@ NEVER_REUSED = {
     "users",
 }
 
+# The tables migration 0005 rebuilt with AUTOINCREMENT (later tables are created with it).
+REBUILT_BY_0005 = NEVER_REUSED - {"saved_views"}
+
 
 def meeting(mission: str, title: str) -> dict:
     return {
@@ -152,7 +155,7 @@ def test_the_migration_keeps_every_id_and_remembers_the_highest(backend):
         with engine.connect() as conn:
             return {
                 t: list(conn.execute(text(f"SELECT id FROM {t} ORDER BY id")).scalars())
-                for t in NEVER_REUSED
+                for t in REBUILT_BY_0005
             }
 
     before = ids()
