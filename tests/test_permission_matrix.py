@@ -57,6 +57,12 @@ READ_DRAFT = {
     "admin": 404,
 }
 READ_SUBMITTED = {**READ_DRAFT, "cpc": 200}
+# A row of one's own (a token, a saved view, a notice): changed for its owner, not found
+# for everyone else.
+OWN_ONLY = {
+    "anon": LOGIN,
+    **{who: {"own": 303, "other": 404} for who in ("fp", "hom", "cpc", "admin")},
+}
 READ_APPROVED = _all(200)
 
 CASES = [
@@ -188,13 +194,7 @@ CASES = [
     Case(
         "POST",
         "/account/tokens/{token_id}/revoke",
-        {
-            "anon": LOGIN,
-            "fp": {"own": 303, "other": 404},
-            "hom": {"own": 303, "other": 404},
-            "cpc": {"own": 303, "other": 404},
-            "admin": {"own": 303, "other": 404},
-        },
+        OWN_ONLY,
         form={},
     ),
     Case("GET", "/saved-views", _all(200, anon=LOGIN)),
@@ -207,13 +207,7 @@ CASES = [
     Case(
         "POST",
         "/saved-views/{view_id}/delete",
-        {
-            "anon": LOGIN,
-            "fp": {"own": 303, "other": 404},
-            "hom": {"own": 303, "other": 404},
-            "cpc": {"own": 303, "other": 404},
-            "admin": {"own": 303, "other": 404},
-        },
+        OWN_ONLY,
         form={},
     ),
     # notifications: everyone signed in has their own; someone else's notice is not found
@@ -221,13 +215,7 @@ CASES = [
     Case(
         "POST",
         "/notifications/{notice_id}/read",
-        {
-            "anon": LOGIN,
-            "fp": {"own": 303, "other": 404},
-            "hom": {"own": 303, "other": 404},
-            "cpc": {"own": 303, "other": 404},
-            "admin": {"own": 303, "other": 404},
-        },
+        OWN_ONLY,
         form={"read": "true"},
     ),
     Case("POST", "/notifications/read-all", _all(303, anon=LOGIN), form={}),

@@ -401,6 +401,18 @@ def count_from_aggregates(
     grain = aggregate_grain(filters.date_from, filters.date_to)
     if grain is None:
         return _count_days(session, reader=reader, filters=filters)
+    rows = _grain_rows(ActivityStat.__table__, grain, filters.date_from, filters.date_to)
+    return _stat_count(session, reader, filters, rows)
+
+
+def _stat_count(
+    session: Session,
+    reader: Actor | None,
+    filters: service.ActivityFilters,
+    rows: ColumnElement[bool],
+) -> int:
+    """The records `reader` may see among the activity_stats `rows`, at the level and on
+    the keys the filters choose (mission, type, response area, theme, status)."""
     table = ActivityStat.__table__
     statuses: Sequence[str] = [filters.status] if filters.status else Status.values()
     figure = policy.visible_stat(reader, table, "n", statuses=statuses)
@@ -411,9 +423,7 @@ def count_from_aggregates(
         (False, False): "all",
     }[(bool(filters.type), bool(filters.area))]
     query = select(func.coalesce(func.sum(figure), 0)).where(
-        _grain_rows(table, grain, filters.date_from, filters.date_to),
-        table.c.level == level,
-        table.c.theme == (filters.theme or ""),
+        rows, table.c.level == level, table.c.theme == (filters.theme or "")
     )
     if filters.mission is not None:
         query = query.where(table.c.mission_id == filters.mission.id)
@@ -468,38 +478,25 @@ def _unknown_months(
     """The quarter-only and year-only records wholly inside the filters' period, from
     their own aggregate rows."""
     table = ActivityStat.__table__
-    statuses: Sequence[str] = [filters.status] if filters.status else Status.values()
-    figure = policy.visible_stat(reader, table, "n", statuses=statuses)
-    level = {
-        (True, True): "fine",
-        (True, False): "type",
-        (False, True): "area",
-        (False, False): "all",
-    }[(bool(filters.type), bool(filters.area))]
     first, last = filters.date_from, filters.date_to
-    rows = []
-    for row_grain, precision in (
-        (counting.QUARTER_ONLY, DatePrecision.QUARTER.value),
-        (counting.YEAR_ONLY, DatePrecision.YEAR.value),
-    ):
-        conditions = [table.c.grain == row_grain]
-        if first is not None:
-            conditions.append(table.c.period >= first)
-        if last is not None:
-            conditions.append(table.c.period <= counting.latest_start_within(precision, last))
-        rows.append(and_(*conditions))
-    query = select(func.coalesce(func.sum(figure), 0)).where(
-        or_(*rows), table.c.level == level, table.c.theme == (filters.theme or "")
+    rows = or_(
+        _rows_within(table, counting.QUARTER_ONLY, DatePrecision.QUARTER.value, first, last),
+        _rows_within(table, counting.YEAR_ONLY, DatePrecision.YEAR.value, first, last),
     )
-    if filters.mission is not None:
-        query = query.where(table.c.mission_id == filters.mission.id)
-    else:
-        query = query.where(table.c.mission_id == table.c.lead_mission_id)
-    if filters.type:
-        query = query.where(table.c.type == filters.type)
-    if filters.area:
-        query = query.where(table.c.response_area == filters.area)
-    return int(session.scalar(query) or 0)
+    return _stat_count(session, reader, filters, rows)
+
+
+def _rows_within(
+    table, row_grain: str, precision: str, first: date | None, last: date | None
+) -> ColumnElement[bool]:
+    """The aggregate rows of one grain whose period, at `precision`, lies wholly inside
+    first..last (a row sits on its period's first day)."""
+    conditions = [table.c.grain == row_grain]
+    if first is not None:
+        conditions.append(table.c.period >= first)
+    if last is not None:
+        conditions.append(table.c.period <= counting.latest_start_within(precision, last))
+    return and_(*conditions)
 
 
 def _grain_rows(table, grain: str, first: date | None, last: date | None) -> ColumnElement[bool]:
@@ -507,19 +504,10 @@ def _grain_rows(table, grain: str, first: date | None, last: date | None) -> Col
     rows count every record of their year) or whole months: the 'month' rows (records
     known to the month or day) plus the quarter-only and year-only rows whose quarter or
     year ends inside the period (counting.py, "Partial dates")."""
-
-    def within(row_grain: str, precision: str) -> ColumnElement[bool]:
-        conditions = [table.c.grain == row_grain]
-        if first is not None:
-            conditions.append(table.c.period >= first)
-        if last is not None:
-            conditions.append(table.c.period <= counting.latest_start_within(precision, last))
-        return and_(*conditions)
-
     if grain == counting.YEAR_GRAIN:
-        return within(counting.YEAR_GRAIN, DatePrecision.YEAR.value)
+        return _rows_within(table, counting.YEAR_GRAIN, DatePrecision.YEAR.value, first, last)
     return or_(
-        within(counting.MONTH_GRAIN, DatePrecision.MONTH.value),
-        within(counting.QUARTER_ONLY, DatePrecision.QUARTER.value),
-        within(counting.YEAR_ONLY, DatePrecision.YEAR.value),
+        _rows_within(table, counting.MONTH_GRAIN, DatePrecision.MONTH.value, first, last),
+        _rows_within(table, counting.QUARTER_ONLY, DatePrecision.QUARTER.value, first, last),
+        _rows_within(table, counting.YEAR_ONLY, DatePrecision.YEAR.value, first, last),
     )
