@@ -144,7 +144,8 @@ class _AsRole(schema.as_state_machine()):
     token = ""
 
     def get_call_kwargs(self, case):
-        return {"headers": {"Authorization": f"Bearer {self.token}"}}
+        # a minute per answer, as in the test above (the client's default is 10 s)
+        return {"headers": {"Authorization": f"Bearer {self.token}"}, "timeout": 60}
 
 
 @pytest.mark.slow
