@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
-from app.activities import policy
+from app.activities import listing, policy
 from app.activities.models import Activity
+from app.activities.service import ActivityFilters
 from app.config import Settings
 from app.db import unit_of_work
 from app.missions.models import Mission
@@ -86,19 +87,31 @@ def _since(until: date, weeks: int) -> date:
 def silent_missions(session: Session, viewer: Actor, *, until: date, weeks: int) -> list[Silent]:
     """Missions with no record `viewer` may see that started in the `weeks` weeks up to
     `until`, with the day their last one (up to `until`) started."""
-    last = dict(
-        session.execute(
-            select(Activity.mission_id, func.max(Activity.start_date))
-            .where(policy.visible_activities(viewer), Activity.start_date <= until)
-            .group_by(Activity.mission_id)
-        ).all()
-    )
+    last = last_started(session, viewer, until=until)
     since = _since(until, weeks)
     return [
         Silent(m.code, last.get(m.id), m.code)
         for m in session.scalars(select(Mission).order_by(Mission.code))
         if last.get(m.id) is None or last[m.id] < since
     ]
+
+
+def last_started(session: Session, viewer: Actor, *, until: date) -> dict[int, date]:
+    """Per lead mission, the latest start (up to `until`) of a record `viewer` may see.
+
+    One lookup at the end of each (mission, status) range of the list's start-date index
+    (the list's branches, app/activities/listing.py), not a pass over every visible row:
+    /compare asks on every view, and at a million records the grouped maximum read them all."""
+    found: dict[int, date] = {}
+    for branch in listing.branches(session, viewer, ActivityFilters()):
+        day = session.scalar(
+            select(func.max(Activity.start_date)).where(
+                *branch.conditions(), Activity.start_date <= until
+            )
+        )
+        if day is not None and day > found.get(branch.mission_id, date.min):
+            found[branch.mission_id] = day
+    return found
 
 
 def silent_focal_points(
