@@ -393,3 +393,12 @@ def test_pages_and_counts_follow_the_partial_date_rule(backend):
     finally:
         engine.dispose()
         backend.drop(url)
+
+
+def test_postgres_requests_start_no_parallel_workers(big):
+    """A request's queries read small index ranges: on PostgreSQL the app's connections
+    start no parallel workers, whose start-up cost more than such a query (app/db.py)."""
+    with big.connect() as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL setting: SQLite has no parallel workers")
+        assert conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
