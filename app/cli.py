@@ -107,11 +107,10 @@ def demo(
 
 def _analyze() -> None:
     """Refresh the planner's statistics after a load (see app.db.analyze)."""
-    from app.db import analyze, unit_of_work
+    from app.db import analyze, get_engine
 
     started = time.perf_counter()
-    with unit_of_work() as session:
-        analyze(session)
+    analyze(get_engine())
     typer.echo(f"Planner statistics refreshed (ANALYZE) in {time.perf_counter() - started:.1f} s.")
 
 
