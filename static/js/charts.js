@@ -212,7 +212,7 @@ function forPrint(on) {
   });
 }
 window.addEventListener("beforeprint", function () { if (!printing) forPrint(true); });
-window.addEventListener("afterprint", function () { forPrint(false); });
+window.addEventListener("afterprint", function () { if (printing) forPrint(false); });
 window.matchMedia("print").addEventListener("change", function (e) {
-  if (e.matches && !printing) forPrint(true);
+  if (e.matches !== printing) forPrint(e.matches);
 });
