@@ -55,7 +55,7 @@ def test_the_mission_report_is_a4_with_title_page_header_footer_and_properties(c
     text = "\n".join(first_page)
     assert title in first_page and "OSCE Mission to Skopje" in text
     assert "Period: Aug 2015 – Jun 2016" in text
-    assert re.search(rf"Produced by {re.escape(HOM_MKD)} \(Head of mission\) on \d\d \w+ 20", text)
+    assert re.search(rf"Produced by {re.escape(HOM_MKD)}, Head of mission, on \d\d \w+ 20", text)
     assert "FieldLog" in text
     assert "Headline figures" not in text  # the report proper starts on the next page
     # the title page has its own (empty) header and footer; the others carry the title and
