@@ -94,7 +94,6 @@ def _report_page(request, session, user, code, period: PeriodQuery):
             "r": _report(session, user, code, period),
             "headline_rows": report.headline_rows,
             "provenance_notes": report.provenance_notes,
-            "chart_image": report.chart_data_uri,
             "code": code,
             "form": {key: request.query_params.get(key, "").strip() for key in ("from", "to")},
         },

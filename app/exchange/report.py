@@ -389,13 +389,6 @@ def chart_png(chart: Chart) -> bytes:
     return report_charts.render_png(chart)
 
 
-def chart_data_uri(chart: Chart) -> str:
-    """The chart as an image address for the report page (the CSP allows data: images)."""
-    import base64
-
-    return "data:image/png;base64," + base64.b64encode(chart_png(chart)).decode("ascii")
-
-
 def to_docx(report: Report, *, author: str | None = None) -> bytes:
     """The report as an editable Word document (A4). `author` (the signed-in user's name)
     goes in the document properties and on the title page; by default the report's."""

@@ -171,13 +171,13 @@ def _month_label(month: str) -> str:
 
 
 def render_png(chart: Chart, *, width_mm: float = 160, height_mm: float = 85) -> bytes:
-    """The chart as a PNG image (200 dpi), bars stacked when there are several series."""
+    """The chart as a PNG image (150 dpi), bars stacked when there are several series."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     inch = 25.4
-    figure = Figure(figsize=(width_mm / inch, height_mm / inch), dpi=200, layout="constrained")
+    figure = Figure(figsize=(width_mm / inch, height_mm / inch), dpi=150, layout="constrained")
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
     positions = list(range(len(chart.categories)))
