@@ -107,6 +107,7 @@ def provide(name: str, value_for: Callable[..., Any]) -> None:
 
 env.globals.update(csrf_token=csrf_token, vocab=vocab, query=query, can=can)
 env.filters.update(shade=shade)
+env.globals.update(printed_on=date.today)  # the print-only line's date, filled at render time
 env.filters.update(label=label, partial_date=partial_date, number=number)
 
 

@@ -6,6 +6,12 @@ the regional one across all missions for the CPC desk. It counts and lists what 
 dashboards count (app/activities/counting.py): approved records whose date lies wholly in
 the period; what else the reader may see is counted apart, never listed as reported
 activity. A reconstructed series is summarised in one line, not note by note.
+
+`build` gathers the figures (a plain dataclass, no session needed afterwards), `to_docx`
+writes the Word document: A4, a title page, the title in the header and "Page X of Y" in
+the footer, the author and title in the document properties, the charts as images drawn
+on the server (app/exchange/report_charts.py) with their figures as tables beside them,
+and tables whose header row repeats on every page and whose rows never split.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -23,10 +29,12 @@ from app.activities.models import Activity
 from app.activities.service import involving
 from app.dashboards import service as dashboards
 from app.dashboards.schemas import MissionSummary
+from app.exchange import report_charts
+from app.exchange.report_charts import Chart
 from app.missions import service as missions
 from app.missions.models import Development, Mission
 from app.partial_dates import PartialDate
-from app.vocab import ActivityType, ResponseArea, Status
+from app.vocab import ActivityType, ResponseArea, Role, Status
 
 MAX_PER_AREA = 200
 
@@ -60,6 +68,11 @@ class Report:
     reports: list[list[str]]
     generated: date = field(default_factory=date.today)
     regional: bool = False
+    charts: list[Chart] = field(default_factory=list)
+    author: str = ""  # who produced it: the signed-in user's name
+    author_role: str = ""
+    produced_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    scope: str = ""  # what it covers, for the title page: the mission's name, or "Regional: …"
 
 
 def _period_text(start: PartialDate | None, end: PartialDate | None) -> str:
@@ -283,6 +296,26 @@ def build(
                     activity.title,
                 ]
             )
+    by_time = dashboards.monthly_series(
+        session,
+        period=period,
+        user=user,
+        by="type" if mission else "mission",
+        mission_id=mission.id if mission else None,
+    )
+    if mission is None:  # the missions the report covers, as the headline figures do
+        codes = {m.code for m in chosen}
+        by_time.series = {k: v for k, v in by_time.series.items() if k in codes}
+        for bucket in by_time.unknown:
+            bucket.series = {k: v for k, v in bucket.series.items() if k in codes}
+    charts = [
+        report_charts.by_type(summaries, regional=mission is None),
+        report_charts.over_time(by_time, regional=mission is None),
+    ]
+    produced_at = datetime.now(UTC)
+    role = getattr(user, "role", None)
+    covered = ", ".join(m.short_name for m in chosen)
+    scope = mission.name if mission else (f"Regional: {covered}" if covered else "Regional")
     name = mission.name if mission else "OSCE field operations in the Western Balkans"
     return Report(
         title=f"Migration-related activities: {name}",
@@ -295,6 +328,12 @@ def build(
         trainings=trainings,
         reports=reports,
         regional=mission is None,
+        charts=charts,
+        author=getattr(user, "name", "") or "",
+        author_role=Role(role).label if role in Role.values() else "",
+        produced_at=produced_at,
+        generated=produced_at.date(),
+        scope=scope,
     )
 
 
@@ -322,38 +361,140 @@ def headline_rows(summary: MissionSummary) -> list[tuple[str, str]]:
     ]
 
 
-def to_docx(report: Report) -> bytes:
-    """The report as an editable Word document."""
-    from docx import Document
+# --- the Word document --------------------------------------------------------------------
 
+TEXT_WIDTH_MM = 166  # A4 less 22 mm margins either side
+HEADLINE_COLUMNS = [
+    "Mission",
+    "Activities",
+    "Monitoring visits",
+    "People trained",
+    "Reports",
+    "Meetings",
+    "Open alerts",
+]
+TRAINING_COLUMNS = ["When", "Mission", "Title", "Target groups", "Participants", "Women", "Men"]
+REPORT_COLUMNS = ["When", "Mission", "Reference", "Kind", "Title"]
+GREY = "595959"
+
+
+def _produced_text(report: Report, author: str) -> str:
+    who = author or "FieldLog"
+    if author and author == report.author and report.author_role:  # the role is theirs
+        who += f", {report.author_role},"
+    return f"Produced by {who} on {report.produced_at:%d %B %Y, %H:%M} UTC"
+
+
+def chart_png(chart: Chart) -> bytes:
+    return report_charts.render_png(chart)
+
+
+def to_docx(report: Report, *, author: str | None = None) -> bytes:
+    """The report as an editable Word document (A4). `author` (the signed-in user's name)
+    goes in the document properties and on the title page; by default the report's."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+    from docx.shared import Mm, Pt, RGBColor
+
+    author = report.author if author is None else author
     doc = Document()
-    doc.add_heading(report.title, level=0)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10.5)
+    for name in ("Heading 1", "Heading 2", "Heading 3", "Title"):
+        doc.styles[name].paragraph_format.keep_with_next = True
+
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(25), Mm(22)
+    section.left_margin, section.right_margin = Mm(22), Mm(22)
+    section.header_distance, section.footer_distance = Mm(10), Mm(10)
+    section.different_first_page_header_footer = True  # the title page has neither
+    section.first_page_header.is_linked_to_previous = False
+    section.first_page_footer.is_linked_to_previous = False
+    text_width = Mm(210 - 22 - 22)
+
+    properties = doc.core_properties
+    properties.title = report.title
+    properties.subject = f"Background report, {report.period_text}"
+    properties.author = author or "FieldLog"
+    properties.last_modified_by = author or "FieldLog"
+    created = report.produced_at.astimezone(UTC).replace(tzinfo=None)
+    properties.created = properties.modified = created
+    properties.keywords = "FieldLog; migration; background report"
+    properties.category = "Background report"
+    properties.comments = "Generated by FieldLog from the approved records the author may see."
+    properties.revision = 1
+    package = doc.part.package  # the template's thumbnail would show a blank page
+    for key, relationship in list(package.rels.items()):
+        if relationship.reltype.endswith("/thumbnail"):
+            del package.rels[key]
+
+    # header: the document's title; footer: where it came from, and "Page X of Y"
+    header = section.header.paragraphs[0]
+    header.text = report.title
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _small(header, GREY)
+    footer = section.footer.paragraphs[0]
+    stops = footer.paragraph_format.tab_stops
+    for stop in doc.styles["Footer"].paragraph_format.tab_stops:  # the Letter-sized ones
+        stops.add_tab_stop(stop.position, WD_TAB_ALIGNMENT.CLEAR)
+    stops.add_tab_stop(text_width, WD_TAB_ALIGNMENT.RIGHT)
+    footer.add_run(f"FieldLog · {report.period_text}\tPage ")
+    _field(footer, "PAGE", "1")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES", "1")
+    _small(footer, GREY)
+
+    # the title page
+    spacer = doc.add_paragraph()
+    spacer.paragraph_format.space_before = Mm(45)
+    kicker = doc.add_paragraph()
+    kicker.add_run("FieldLog · Background report").bold = True
+    _small(kicker, GREY)
+    doc.add_paragraph(report.title, style="Title")
+    scope = doc.add_paragraph()
+    scope.add_run(report.scope).font.size = Pt(14)
+    period = doc.add_paragraph()
+    period.add_run(f"Period: {report.period_text}").font.size = Pt(14)
+    period.paragraph_format.space_after = Mm(30)
+    produced = doc.add_paragraph(_produced_text(report, author) + ".")
     doc.add_paragraph(
-        f"Background report, {report.period_text}. Generated by FieldLog on "
-        f"{report.generated:%d %B %Y} from the approved records the reader may see, "
-        "dated wholly in the period."
-    )
+        "Generated by FieldLog from the approved records the author may see, dated wholly "
+        "in the period. Records not approved are counted apart and never listed."
+    ).runs[0].font.color.rgb = RGBColor.from_string(GREY)
+    produced.paragraph_format.space_after = Pt(6)
+    doc.add_page_break()
+
     doc.add_heading("Headline figures", level=1)
-    table = doc.add_table(rows=1, cols=7)
-    table.style = "Table Grid"
-    head = [
-        "Mission",
-        "Activities",
-        "Monitoring visits",
-        "People trained",
-        "Reports",
-        "Meetings",
-        "Open alerts",
+    rows = [
+        [summary.mission, *(value for _, value in headline_rows(summary))]
+        for summary in report.summaries
     ]
-    for cell, text in zip(table.rows[0].cells, head, strict=True):
-        cell.text = text
-    for summary in report.summaries:
-        cells = table.add_row().cells
-        cells[0].text = summary.mission
-        for cell, (_, value) in zip(cells[1:], headline_rows(summary), strict=False):
-            cell.text = value
+    _table(doc, HEADLINE_COLUMNS, rows, numeric=range(1, 7), widths=[22, 22, 24, 34, 22, 22, 20])
     for note in provenance_notes(report.summaries):
         doc.add_paragraph(note, style="List Bullet")
+
+    for chart in report.charts:
+        doc.add_heading(chart.title, level=2)
+        picture = doc.add_paragraph()
+        picture.paragraph_format.keep_with_next = True
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        picture.add_run().add_picture(io.BytesIO(chart_png(chart)), width=Mm(160))
+        caption = doc.add_paragraph(chart.caption)
+        caption.paragraph_format.keep_with_next = bool(chart.categories)
+        _small(caption, GREY)
+        if chart.categories:
+            columns = chart.columns()
+            first = 36 if len(columns) > 2 else 60
+            rest = [(TEXT_WIDTH_MM - first) / (len(columns) - 1)] * (len(columns) - 1)
+            _table(
+                doc, columns, chart.rows(), numeric=range(1, len(columns)), widths=[first, *rest]
+            )
+
     doc.add_heading("Focal point", level=1)
     for focal_point in report.focal_points:
         doc.add_paragraph(focal_point, style="List Bullet")
@@ -368,35 +509,109 @@ def to_docx(report: Report) -> bytes:
     doc.add_heading("Activities by response area", level=1)
     if not report.sections:
         doc.add_paragraph("No activities recorded for this period.")
-    for section in report.sections:
-        doc.add_heading(section.label, level=2)
-        for line in section.lines:
+    for section_ in report.sections:
+        doc.add_heading(section_.label, level=2)
+        for line in section_.lines:
             paragraph = doc.add_paragraph()
             paragraph.add_run(f"{line.when} — {line.title}. ").bold = True
             if report.regional:
                 paragraph.add_run(f"[{line.mission}] ")
             paragraph.add_run(line.text)
-        if section.more:
-            doc.add_paragraph(f"… and {section.more:,} more activities in this area.")
-    for heading, columns, rows in (
+        if section_.more:
+            doc.add_paragraph(f"… and {section_.more:,} more activities in this area.")
+    for heading, columns, table_rows, numeric, widths in (
         (
             "Trainings",
-            ["When", "Mission", "Title", "Target groups", "Participants", "Women", "Men"],
+            TRAINING_COLUMNS,
             report.trainings,
+            range(4, 7),
+            [24, 18, 49, 28, 21, 13, 13],
         ),
-        ("Reports", ["When", "Mission", "Reference", "Kind", "Title"], report.reports),
+        ("Reports", REPORT_COLUMNS, report.reports, range(0), [24, 18, 32, 26, 66]),
     ):
         doc.add_heading(heading, level=1)
-        if not rows:
+        if not table_rows:
             doc.add_paragraph(f"No {heading.lower()} recorded for this period.")
             continue
-        table = doc.add_table(rows=1, cols=len(columns))
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, columns, strict=True):
-            cell.text = text
-        for row in rows:
-            for cell, text in zip(table.add_row().cells, row, strict=True):
-                cell.text = text
+        _table(doc, columns, table_rows, numeric=numeric, widths=widths)
+    for table in doc.tables:
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def _small(paragraph, colour: str) -> None:
+    from docx.shared import Pt, RGBColor
+
+    for run in paragraph.runs:
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = RGBColor.from_string(colour)
+
+
+def _field(paragraph, instruction: str, shown: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in: begin, instruction, separate,
+    the last computed value, end."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def char(kind: str):
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
+    paragraph.add_run()._r.append(char("begin"))
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    paragraph.add_run()._r.append(code)
+    paragraph.add_run()._r.append(char("separate"))
+    paragraph.add_run(shown)
+    paragraph.add_run()._r.append(char("end"))
+
+
+def _table(
+    doc,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    numeric=(),
+    widths: Sequence[float] = (),
+) -> None:
+    """A table whose header row repeats on every page and whose rows never split; `widths`
+    in millimetres (the text column widest), else equal."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    table = doc.add_table(rows=1 + len(rows), cols=len(columns))
+    table.style = "Table Grid"
+    table.autofit = False
+    numeric = set(numeric)
+    if widths:
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Mm(width)
+            for cell in column.cells:  # Word reads the cells' widths, LibreOffice the grid's
+                cell.width = Mm(width)
+    for r, values in enumerate([list(columns), *rows]):
+        row = table.rows[r]
+        properties = row._tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))
+        if r == 0:
+            properties.append(OxmlElement("w:tblHeader"))
+        for c, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
+            paragraph = cell.paragraphs[0]
+            run = paragraph.add_run(text)
+            run.font.size = Pt(9)
+            if r == 0:
+                run.bold = True
+                shading = OxmlElement("w:shd")
+                shading.set(qn("w:val"), "clear")
+                shading.set(qn("w:color"), "auto")
+                shading.set(qn("w:fill"), "E7ECF1")
+                cell._tc.get_or_add_tcPr().append(shading)
+            if c in numeric:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if r == 0 and rows:  # the header row never alone at the foot of a page
+                paragraph.paragraph_format.keep_with_next = True

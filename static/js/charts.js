@@ -191,11 +191,28 @@
     }
     var chart = echarts.init(el, null, { renderer: "svg" });
     chart.setOption(build(d));
-    window.addEventListener("resize", function () { chart.resize(); });
+    window.addEventListener("resize", function () { if (!printing) chart.resize(); });
   });
 })();
 
-// Printed pages show the figures as tables (print.css hides the charts).
-window.addEventListener("beforeprint", function () {
-  document.querySelectorAll("details.chart-table").forEach(function (d) { d.open = true; });
+// Printed pages (A4, 14 mm margins: 182 mm of text, about 680 px) draw each chart at the
+// page's width, so its labels keep their size; back to the window's width afterwards.
+// While printing, the window's resize events (the page laid out for paper) leave them be.
+var PRINT_WIDTH = 680;
+var printing = false;
+function forPrint(on) {
+  printing = on;
+  document.querySelectorAll("[data-chart]").forEach(function (el) {
+    var chart = window.echarts && echarts.getInstanceByDom(el);
+    if (!chart) return;
+    if (on) chart.resize({ width: PRINT_WIDTH, height: Math.min(el.offsetHeight || 300, 300), animation: { duration: 0 } });
+    else chart.resize({ width: "auto", height: "auto" });
+    // drawn now, not at the next animation frame, which comes after the page is printed
+    if (on && chart.getZr) chart.getZr().refreshImmediately();
+  });
+}
+window.addEventListener("beforeprint", function () { if (!printing) forPrint(true); });
+window.addEventListener("afterprint", function () { if (printing) forPrint(false); });
+window.matchMedia("print").addEventListener("change", function (e) {
+  if (e.matches !== printing) forPrint(e.matches);
 });
