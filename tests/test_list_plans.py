@@ -8,6 +8,7 @@ activities with planner statistics (ANALYZE), so a change that brings back a sca
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Iterator
@@ -402,3 +403,20 @@ def test_postgres_requests_start_no_parallel_workers(big):
         if conn.dialect.name != "postgresql":
             pytest.skip("a PostgreSQL setting: SQLite has no parallel workers")
         assert conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_days_at_a_periods_ends_are_counted_by_start_date_ranges(db, role):
+    """A period in days counts the raw rows of its two end months: each count reads a range
+    of start dates (of a branch's index), never every record of a status."""
+    reader = user(db, ROLES[role])
+    for name, filters in main_filters(db).items():
+        part = dataclasses.replace(filters, date_from=date(2016, 3, 1), date_to=date(2016, 3, 10))
+        for statement in listing.end_month_count_statements(db, reader, part):
+            sql = sql_of(db, statement)
+            if db.get_bind().dialect.name == "sqlite":
+                plan = [r[3] for r in db.execute(text("EXPLAIN QUERY PLAN " + sql))]
+                reads = [d for d in plan if d.startswith(("SEARCH activities ", "SCAN activities"))]
+                assert reads and all("start_date>" in d for d in reads), (name, plan)
+            else:
+                assert not postgres_problems(db, sql), name

@@ -467,9 +467,19 @@ def _count_days(session: Session, *, reader: Actor | None, filters: service.Acti
             ends.append((first, last))
     for start, end in ends:
         part = dataclasses.replace(filters, date_from=start, date_to=end)
-        query = service.apply_filters(select(func.count()).select_from(Activity), part)
-        total += int(session.scalar(query.where(policy.visible_activities(reader))) or 0)
+        for statement in end_month_count_statements(session, reader, part):
+            total += int(session.scalar(statement) or 0)
     return total
+
+
+def end_month_count_statements(
+    session: Session, reader: Actor | None, part: service.ActivityFilters
+) -> list[Select]:
+    """Counts of the records in a few days at a period's end, one per branch: each a range
+    of the branch's (mission, status, start date) index. One count over the visible rows
+    let SQLite pick the status index and read every record of a status (2.6 s at 1M)."""
+    query = service.apply_filters(select(func.count()).select_from(Activity), part)
+    return [query.where(*branch.conditions()) for branch in branches(session, reader, part)]
 
 
 def _unknown_months(
