@@ -340,3 +340,14 @@ def _query_plan(session, query) -> list:
         return list(connection.execute(query))
     finally:
         event.remove(connection, "before_cursor_execute", explain)
+
+
+@pytest.mark.parametrize("twice", [False, True])
+def test_a_large_loads_aggregates_equal_a_recount(engine, session, monkeypatch, twice):
+    """A load's aggregates go in by COPY into a scratch table and one upsert on PostgreSQL
+    (row by row elsewhere): added to empty rows and to existing ones, they equal a recount."""
+    monkeypatch.setattr(stats, "COPY_ROWS", 100)
+    generate(engine, count=400, seed=5)
+    if twice:  # the second load meets the first's rows: ON CONFLICT adds to them
+        generate(engine, count=400, seed=6)
+    _assert_aggregates_match_recount(session)
