@@ -73,7 +73,8 @@
     var g = {
       map: "balkans",
       boundingCoords: FRAME,
-      roam: true,
+      // on a phone, a finger on the map scrolls the page rather than the map
+      roam: window.innerWidth >= 600,
       scaleLimit: { min: 0.8, max: 12 },
       itemStyle: { areaColor: "#f4f3ee", borderColor: "#7d8893", borderWidth: 0.8 },
       emphasis: { disabled: true },
