@@ -91,6 +91,24 @@ def test_the_location_form_offers_the_list_and_shows_names(client_as, session):
     assert "North Macedonia" in listing
 
 
+def test_text_the_migration_could_not_read_is_shown_to_be_chosen(client_as, session):
+
+    location = session.scalar(select(Location).where(Location.code == "horgos"))
+    location.country = "Serbia/Hungary border"
+    session.commit()
+    admin = client_as("admin")
+    form = admin.get("/locations/horgos/edit").text
+    assert (
+        '<option value="Serbia/Hungary border" selected>'
+        "Serbia/Hungary border (not in the list)</option>" in form
+    )
+    assert "Serbia/Hungary border" in admin.get("/locations").text
+    # other forms suggest country names, never the locations' codes
+    partner_form = admin.get("/partners/new").text
+    assert '<option value="North Macedonia">' in partner_form
+    assert '<option value="MK">' not in partner_form
+
+
 def test_a_location_saved_with_an_unknown_country_is_refused_with_the_form_kept(client_as):
     admin = client_as("admin")
     page = admin.get("/locations/new").text
