@@ -30,6 +30,7 @@ from app.db import make_engine
 from app.errors import error_answers, install_error_handlers
 from app.exchange.api import router as exchange_api
 from app.exchange.pages import router as exchange_pages
+from app.missions import countries
 from app.missions.api import router as missions_api
 from app.missions.pages import router as missions_pages
 from app.missions.users import router as users_pages
@@ -52,6 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 web.answer_questions(accounts_policy.TEMPLATE_QUESTIONS | activities_policy.TEMPLATE_QUESTIONS)
 # The navigation's "My work (N)" (see templates/base.html).
 web.provide("my_work_count", my_work.open_count_for)
+# Locations keep an ISO 3166-1 code; pages show its name: {{ loc.country|country }}.
+web.env.filters.update(country=countries.country_name)
 web.provide("saved_view_links", saved_views.links_for)
 # The navigation's "Notifications (N)".
 web.provide("notice_count", notification_pages.unread_count_for)

@@ -1,7 +1,7 @@
 """Import every model so Base.metadata knows the whole schema (for Alembic and tests)."""
 
 from app.accounts.models import ApiToken, LoginFailure, User, UserSession
-from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitStat
+from app.activities.aggregate_models import ActivityStat, LocationStat, TrainingStat, VisitStat
 from app.activities.models import Activity, ActivityTheme, IdempotencyKey
 from app.audit.models import AuditEntry
 from app.db import Base
@@ -20,6 +20,7 @@ __all__ = [
     "ActivityStat",
     "TrainingStat",
     "VisitStat",
+    "LocationStat",
     "ApiToken",
     "LoginFailure",
     "UserSession",

@@ -23,6 +23,7 @@ from app.activities import bulk, writes
 from app.activities import service as activities
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
+from app.missions import countries
 from app.missions.models import (
     Development,
     FocalPointAppointment,
@@ -52,6 +53,14 @@ class SeedReport:
             self.created[kind] = self.created.get(kind, 0) + 1
         elif changed:
             self.updated[kind] = self.updated.get(kind, 0) + 1
+
+
+def _country_code(name: str, key: str) -> str:
+    """The code of a seed's country; a name the controlled list cannot read stops the seed."""
+    code = countries.code_for(name)
+    if code is None:
+        raise ValueError(f"locations.yaml {key}: no ISO 3166-1 country is called {name!r}")
+    return code
 
 
 def _load(name: str, seeds_dir: Path) -> Any:
@@ -117,11 +126,12 @@ def seed(session: Session, seeds_dir: Path = SEEDS_DIR) -> SeedReport:
         }
         _upsert(session, FocalPointAppointment, "code", rec["key"], values, report, "focal_points")
 
+    # locations keep the ISO 3166-1 code of the country the seed names (app/missions/countries.py)
     for rec in _load("locations.yaml", seeds_dir):
         values = {
             "name": rec["name"],
             "kind": rec["kind"],
-            "country": rec["country"],
+            "country": _country_code(rec["country"], rec["key"]),
             "mission": missions.get(rec.get("mission")) if rec.get("mission") else None,
             "latitude": rec.get("latitude"),
             "longitude": rec.get("longitude"),

@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +129,18 @@ def measure(url: str, repeat: int) -> dict[str, float]:
 
         return run
 
+    def places(mission_id: int | None, start=None, end=None):
+        """The map's counts per place (location_stats, plus the raw days at the ends)."""
+
+        def run() -> float:
+            with unit_of_work(engine, write=False) as session:
+                started = time.perf_counter()
+                period = Period(start=start, end=end)
+                service.place_figures(session, period=period, mission_id=mission_id)
+                return (time.perf_counter() - started) * 1000
+
+        return run
+
     with unit_of_work(engine, write=False) as session:
         from app.missions import service as missions
 
@@ -141,6 +154,10 @@ def measure(url: str, repeat: int) -> dict[str, float]:
         "/compare (days)": median_ms(page("cpc", f"/compare?{days}"), repeat),
         "figures MKD (aggregates)": median_ms(aggregated("area", mkd, hom_viewer), repeat),
         "figures all (aggregates)": median_ms(aggregated("area", None, cpc_viewer), repeat),
+        "map places MKD": median_ms(places(mkd), repeat),
+        "map places all (days)": median_ms(
+            places(None, date(2015, 6, 15), date(2016, 3, 10)), repeat
+        ),
         "bare SQL MKD (raw rows)": median_ms(bare("area", mkd, hom_viewer), max(3, repeat // 5)),
         "bare SQL all (raw rows)": median_ms(bare("area", None, cpc_viewer), max(3, repeat // 5)),
     }

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from databases import build  # noqa: E402
-from routes import ROLES, ROUTES, deep_page, tokens  # noqa: E402
+from routes import ROUTES, deep_page, tokens  # noqa: E402
 
 BIG_TABLES = {
     "activities",

@@ -99,3 +99,28 @@ class VisitStat(Base):
 
 
 _per_status(VisitStat, "n")
+
+
+class LocationStat(Base):
+    """Approved activities per place: grain and period (as in activity_stats: 'month',
+    'q-unk', 'y-unk', 'year'), involved mission, lead mission, location and type, for the
+    maps of the mission dashboard and the comparison. An activity at several places counts
+    at each; a joint one for each mission involved (the comparison reads the lead mission's
+    rows only, so it counts once). Only approved records are kept here: the map shows the
+    headline figures (counting.py), which count approved records only. `alerts` counts
+    open alerts (counting.is_open_alert); `recon` / `synth` reconstructed / synthetic
+    records."""
+
+    __tablename__ = "location_stats"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    lead_mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    alerts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    recon: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    synth: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

@@ -22,9 +22,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.activities import counting
-from app.activities.aggregate_models import ALL, STATUSES, ActivityStat, TrainingStat, VisitStat
+from app.activities.aggregate_models import (
+    ALL,
+    STATUSES,
+    ActivityStat,
+    LocationStat,
+    TrainingStat,
+    VisitStat,
+)
 from app.activities.models import Activity
 from app.db import execute_many, insert_rows
+from app.vocab import Status
+
+APPROVED = Status.APPROVED.value
 
 
 def _columns(*figures: str) -> tuple[str, ...]:
@@ -47,10 +57,13 @@ TRAINING_KEY = ("mission_id", "period", "target_group")
 TRAINING_VALUES = _columns(*counting.TRAINING_FIGURES)
 VISIT_KEY = ("mission_id", "week", "location_id")
 VISIT_VALUES = _columns("n")
+LOCATION_KEY = ("grain", "mission_id", "period", "lead_mission_id", "location_id", "type")
+LOCATION_VALUES = ("n", "alerts", "recon", "synth")  # approved records only
 TABLES = (
     (ActivityStat, ACTIVITY_KEY, ACTIVITY_VALUES),
     (TrainingStat, TRAINING_KEY, TRAINING_VALUES),
     (VisitStat, VISIT_KEY, VISIT_VALUES),
+    (LocationStat, LOCATION_KEY, LOCATION_VALUES),
 )
 
 
@@ -124,6 +137,8 @@ class Tally:
         self.shapes: dict[tuple, list[int]] = {}
         self.training: Counter = Counter()
         self.visits: Counter = Counter()
+        # (lead, others, locations, type, grain, month) -> sums of LOCATION_VALUES
+        self.places: dict[tuple, list[int]] = {}
 
     def add(self, facts: Facts) -> None:
         """Count one activity by the rules of app/activities/counting.py."""
@@ -165,11 +180,27 @@ class Tally:
             week = week_of(facts.start_date)
             for location_id in facts.location_ids:
                 self.visits[((facts.mission_id, week, location_id), f"n_{status}")] += 1
+        # The maps: approved records per place (expanded per mission in `contribution`).
+        if status == APPROVED and facts.location_ids:
+            place = (
+                facts.mission_id,
+                facts.other_mission_ids,
+                facts.location_ids,
+                type_,
+                grain,
+                month,
+            )
+            sums = self.places.get(place)
+            if sums is None:
+                self.places[place] = [1, alert, recon, synth]
+            else:
+                for i, value in enumerate((1, alert, recon, synth)):
+                    sums[i] += value
 
     def contribution(self, into: Contribution | None = None) -> Contribution:
         """Every aggregate row the tallied activities add to, with how much."""
         result: Contribution = into if into is not None else defaultdict(Counter)
-        for model in (ActivityStat, TrainingStat, VisitStat):
+        for model in (ActivityStat, TrainingStat, VisitStat, LocationStat):
             result.setdefault(model, Counter())
         totals: dict[tuple, int] = {}  # a plain dict: Counter's += costs twice as much
         get = totals.get
@@ -214,6 +245,19 @@ class Tally:
         result[ActivityStat].update(totals)
         result[TrainingStat].update(self.training)
         result[VisitStat].update(self.visits)
+        places: Counter = Counter()
+        for (lead_id, other_ids, location_ids, type_, grain, month), sums in self.places.items():
+            for mission_id in (lead_id, *other_ids):
+                for row_grain, period in (
+                    (grain, month),
+                    (counting.YEAR_GRAIN, month.replace(month=1)),
+                ):
+                    for location_id in location_ids:
+                        row = (row_grain, mission_id, period, lead_id, location_id, type_)
+                        for name, value in zip(LOCATION_VALUES, sums, strict=True):
+                            if value:
+                                places[(row, name)] += value
+        result[LocationStat].update(places)
         return result
 
 
@@ -348,6 +392,7 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
     activity_rows: Counter = Counter()
     training_rows: Counter = Counter()
     visit_rows: Counter = Counter()
+    location_rows: Counter = Counter()
     for activity in activities:
         status = activity.status
         is_training = activity.type == "training"
@@ -407,7 +452,19 @@ def recount(activities: Iterable) -> dict[str, set[tuple[Any, ...]]]:
             monday = activity.start_date - timedelta(days=activity.start_date.weekday())
             for location in activity.locations:
                 visit_rows[((lead, monday, location.id), f"n_{status}")] += 1
-    counted = {ActivityStat: activity_rows, TrainingStat: training_rows, VisitStat: visit_rows}
+        if status == "approved":  # the maps count approved records, at each of their places
+            for mission_id in missions:
+                for grain, period in ((month_grain, month), ("year", date(month.year, 1, 1))):
+                    for location in activity.locations:
+                        key = (grain, mission_id, period, lead, location.id, activity.type)
+                        for name in ("n", "alerts", "recon", "synth"):
+                            location_rows[(key, name)] += figures[name]
+    counted = {
+        ActivityStat: activity_rows,
+        TrainingStat: training_rows,
+        VisitStat: visit_rows,
+        LocationStat: location_rows,
+    }
     result = {}
     for model, _, value_names in TABLES:
         rows: dict[tuple, dict[str, int]] = {}

@@ -23,6 +23,7 @@ from app.activities.fields import (
 )
 from app.activities.models import Activity
 from app.errors import Forbidden
+from app.missions import countries
 from app.missions import service as missions
 from app.partial_dates import PartialDate
 from app.vocab import (
@@ -299,7 +300,9 @@ def context(
     if lead is None:
         raise Forbidden("Only staff of a mission log its activities.")
     all_missions = missions.get_all(session)
-    own_country = next((m.host_country for m in all_missions if m.id == lead.id), None)
+    own_country = next(
+        (countries.code_for(m.host_country) for m in all_missions if m.id == lead.id), None
+    )
     # The place: the lead mission's own locations first (most of its work happens there),
     # then the others by country, its host country first.
     all_locations = missions.list_locations(session)
@@ -307,7 +310,8 @@ def context(
     locations = _grouped(
         [loc for loc in all_locations if loc.mission_id != lead.id], lambda loc: loc.country
     )
-    locations.sort(key=lambda item: (item[0] != own_country, item[0]))
+    locations.sort(key=lambda item: (item[0] != own_country, countries.country_name(item[0])))
+    locations = [(countries.country_name(code), places) for code, places in locations]
     if own_locations:
         locations.insert(0, (f"{lead.short_name}: your mission's places", own_locations))
     partners = [

@@ -19,6 +19,7 @@ from app.accounts.actor import Actor
 from app.activities import listing, service
 from app.config import get_settings
 from app.errors import FieldError, ValidationFailed
+from app.missions import countries
 from app.missions import service as missions
 from app.missions.models import Location
 from app.schemas_common import Code, NoNul, PeriodQuery, one_of, refused_as
@@ -179,7 +180,10 @@ def page_number(text: str | None) -> int:
 
 def location_choices(session: Session) -> list[tuple[str, list[Location]]]:
     """Locations by country, then name, for the filter's grouped select."""
-    rows = sorted(missions.list_locations(session), key=lambda loc: (loc.country, loc.name))
+    rows = sorted(
+        missions.list_locations(session),
+        key=lambda loc: (countries.country_name(loc.country), loc.name),
+    )
     return [(country, list(group)) for country, group in groupby(rows, lambda r: r.country)]
 
 

@@ -144,6 +144,24 @@ class FocalPointLine(BaseModel):
     end: PartialDateField | None
 
 
+class PlaceFigures(BaseModel):
+    """One place on the map: approved activities wholly in the period there (counting.py),
+    by type, with its open alerts. A record at several places counts at each."""
+
+    code: str
+    name: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code (XK for Kosovo).")
+    country_name: str
+    latitude: float | None
+    longitude: float | None
+    activities: int
+    by_type: dict[str, int]
+    main_type: str = Field(description="The type most of its activities are (the marker colour).")
+    open_alerts: int
+    reconstructed: int = 0
+    synthetic: int = 0
+
+
 class MissionDashboard(BaseModel):
     summary: MissionSummary
     by_month: Series
@@ -154,6 +172,9 @@ class MissionDashboard(BaseModel):
     timeline: list[TimelineItem]
     review_queue: list[ActivityLine]
     review_queue_total: int
+    places: list[PlaceFigures] = Field(
+        default_factory=list, description="Activities per place, largest first (the map)."
+    )
 
 
 class CompareRow(BaseModel):
@@ -188,3 +209,7 @@ class Comparison(BaseModel):
     rows: list[CompareRow]
     by_month: Series = Field(description="Activities per month for each mission.")
     joint_activities: list[JointActivity]
+    places: list[PlaceFigures] = Field(
+        default_factory=list,
+        description="Activities per place for all missions (each counted once), largest first.",
+    )

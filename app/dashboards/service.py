@@ -18,13 +18,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.activities import counting, policy
-from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitStat
+from app.activities.aggregate_models import ActivityStat, LocationStat, TrainingStat, VisitStat
 from app.activities.aggregates import week_of
-from app.activities.models import Activity, ActivityTargetGroup, ActivityTheme
+from app.activities.models import (
+    Activity,
+    ActivityTargetGroup,
+    ActivityTheme,
+    activity_locations,
+)
 from app.dashboards import periods
 from app.dashboards.schemas import (
     ActivityLine,
@@ -37,11 +42,13 @@ from app.dashboards.schemas import (
     MissionDashboard,
     MissionSummary,
     Period,
+    PlaceFigures,
     Series,
     TimelineItem,
     TrainingGroup,
     UnknownMonth,
 )
+from app.missions import countries
 from app.missions import service as missions
 from app.missions.models import Location, Mission
 from app.partial_dates import PartialDate
@@ -767,7 +774,139 @@ def mission_dashboard(
         timeline=_timeline(session, mission=mission, period=period, user=user),
         review_queue=queue,
         review_queue_total=queue_total,
+        places=place_figures(session, period=period, mission_id=mission.id),
     )
+
+
+# --- the map: activities per place ------------------------------------------------------------
+
+PLACE_FIGURES = ("n", "alerts", "recon", "synth")
+
+
+def place_figures(
+    session: Session,
+    *,
+    period: Period,
+    mission_id: int | None = None,
+    reconstructed: bool = True,
+) -> list[PlaceFigures]:
+    """Approved activities wholly in the period per place (the headline rule, counting.py),
+    largest first: of one mission (every activity it leads or takes part in), or of all
+    missions with each activity counted once (its lead mission's rows).
+
+    Like `tallies`: whole years and months from location_stats, the days at the ends of the
+    period from the raw rows of those days, and records known only to their quarter or year
+    from their own rows when all of their date lies in the period. Records whose partial
+    date only overlaps the period are not on the map, as they are not in the figures."""
+    t = LocationStat.__table__
+    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * len(PLACE_FIGURES))
+
+    def add(location_id, type_, values) -> None:
+        total = sums[(location_id, type_)]
+        for i, value in enumerate(values):
+            total[i] += int(value or 0)
+
+    def stat_query(*extra):
+        whose = t.c.mission_id == (mission_id if mission_id is not None else t.c.lead_mission_id)
+        figures = [func.sum(t.c[name]) for name in PLACE_FIGURES]
+        query = select(t.c.location_id, t.c.type, *extra, *figures).where(whose)
+        return query.group_by(t.c.location_id, t.c.type, *extra)
+
+    whole_years: set[int] = set()
+    first, last = periods.bounds(period.start, period.end)
+    for segment in periods.split(period.start, period.end):
+        if segment.kind == "raw":
+            for location_id, type_, *values in session.execute(
+                _raw_places(segment, mission_id=mission_id)
+            ):
+                add(location_id, type_, values)
+            continue
+        if segment.kind == "year":
+            whole_years.update(range(segment.start.year, segment.end.year + 1))
+        query = stat_query().where(
+            t.c.grain == segment.kind, t.c.period >= segment.start, t.c.period <= segment.end
+        )
+        for location_id, type_, *values in session.execute(query):
+            add(location_id, type_, values)
+    for grain, precision, earliest in (
+        (counting.QUARTER_ONLY, DatePrecision.QUARTER.value, periods.quarter_start(first)),
+        (counting.YEAR_ONLY, DatePrecision.YEAR.value, first.replace(month=1, day=1)),
+    ):
+        query = stat_query(t.c.period).where(
+            t.c.grain == grain, t.c.period >= earliest, t.c.period <= last
+        )
+        for location_id, type_, day, *values in session.execute(query):
+            day = _as_date(day)
+            if day.year not in whole_years and counting.wholly_within(day, precision, first, last):
+                add(location_id, type_, values)
+    return _places(session, sums, reconstructed=reconstructed)
+
+
+def _raw_places(segment, *, mission_id: int | None):
+    """Approved records known to the day inside `segment`, per place and type."""
+    # only the dates inside, so it walks the start_date index (as `_raw_query`)
+    inv = counting.involvement(
+        Activity.start_date >= segment.start, Activity.start_date <= segment.end
+    )
+    query = (
+        select(
+            activity_locations.c.location_id,
+            Activity.type,
+            func.count(),
+            func.sum(counting.open_alert_sql()),
+            func.sum(case((Activity.provenance == counting.RECONSTRUCTED, 1), else_=0)),
+            func.sum(case((Activity.provenance == counting.SYNTHETIC, 1), else_=0)),
+        )
+        .select_from(inv)
+        .join(Activity, Activity.id == inv.c.activity_id)
+        .join(activity_locations, activity_locations.c.activity_id == inv.c.activity_id)
+        .where(
+            Activity.start_precision == DatePrecision.DAY.value,
+            Activity.status == Status.APPROVED.value,
+        )
+    )
+    if mission_id is not None:
+        query = query.where(inv.c.mission_id == mission_id)
+    else:
+        query = query.where(inv.c.mission_id == Activity.mission_id)  # the lead: once each
+    return query.group_by(activity_locations.c.location_id, Activity.type)
+
+
+def _places(session, sums, *, reconstructed: bool) -> list[PlaceFigures]:
+    per_place: dict[int, dict[str, list[int]]] = defaultdict(dict)
+    for (location_id, type_), values in sums.items():
+        n, alerts, recon, synth = values
+        if not reconstructed:
+            n -= recon
+            recon = 0
+        if n > 0:
+            per_place[location_id][type_] = [n, alerts, recon, synth]
+    if not per_place:
+        return []
+    rows = session.scalars(select(Location).where(Location.id.in_(per_place)))
+    order = ActivityType.values()
+    result = []
+    for location in rows:
+        by_type = per_place[location.id]
+        counts = {k: v[0] for k, v in sorted(by_type.items(), key=lambda kv: order.index(kv[0]))}
+        result.append(
+            PlaceFigures(
+                code=location.code,
+                name=location.name,
+                country=location.country,
+                country_name=countries.country_name(location.country),
+                latitude=location.latitude,
+                longitude=location.longitude,
+                activities=sum(counts.values()),
+                by_type=counts,
+                main_type=max(counts, key=lambda k: (counts[k], -order.index(k))),
+                open_alerts=sum(v[1] for v in by_type.values()),
+                reconstructed=sum(v[2] for v in by_type.values()),
+                synthetic=sum(v[3] for v in by_type.values()),
+            )
+        )
+    result.sort(key=lambda p: (-p.activities, p.name))
+    return result
 
 
 # --- the comparison -------------------------------------------------------------------------
@@ -823,6 +962,7 @@ def compare(
         joint_activities=_joint_activities(
             session, period=period, theme=theme, dimension=dimension, user=user
         ),
+        places=place_figures(session, period=period, reconstructed=reconstructed),
     )
 
 

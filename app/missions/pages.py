@@ -20,7 +20,7 @@ from app.accounts.deps import Admin, DevelopmentLogger, SignedIn
 from app.deps import SessionDep
 from app.errors import ValidationFailed
 from app.forms import TextFieldsDep, field_errors
-from app.missions import service
+from app.missions import countries, service
 from app.missions.models import FocalPointAppointment, Location, Partner, Project
 from app.missions.schemas import (
     DevelopmentCreate,
@@ -279,6 +279,8 @@ def locations_page(
 ):
     errors: dict[str, str] = {}
     wanted_country = _filter_text("country", country, errors)
+    if wanted_country:  # a code, or a name the controlled list reads ("Macedonia" -> MK)
+        wanted_country = countries.code_for(wanted_country) or wanted_country
     wanted_kind = _filter_choice("kind", kind, LocationKind.values(), errors)
     context = {
         "locations": service.locations_page(session, country=wanted_country, kind=wanted_kind),
@@ -294,10 +296,14 @@ def locations_page(
 
 
 def _location_context(session, record=None) -> dict[str, Any]:
+    country_options = list(countries.countries())
+    if record is not None and not countries.is_code(record.country):
+        # text the country migration could not read: shown, to be replaced by a choice
+        country_options.insert(0, (record.country, f"{record.country} (not in the list)"))
     return {
         "mission_options": _options(service.get_all(session)),
         "kind_options": _options(LocationKind),
-        "countries": service.known_countries(session),
+        "country_options": country_options,
         "record": record,
     }
 

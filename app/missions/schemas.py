@@ -10,6 +10,7 @@ from typing import Annotated
 from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from app.missions import countries
 from app.missions.models import Development, FocalPointAppointment, Location, Mission, Project
 from app.partial_dates import PartialDate
 from app.schemas_common import Code, InputModel, OutputModel, PartialDateField, TextRules
@@ -32,7 +33,8 @@ class LocationRead(OutputModel):
     code: str
     name: str
     kind: str
-    country: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code (XK for Kosovo).")
+    country_name: str = ""
     mission: str | None
     latitude: float | None
     longitude: float | None
@@ -92,6 +94,7 @@ def location_read(location: Location) -> LocationRead:
         name=location.name,
         kind=location.kind,
         country=location.country,
+        country_name=countries.country_name(location.country),
         mission=location.mission.code if location.mission else None,
         latitude=location.latitude,
         longitude=location.longitude,
@@ -182,6 +185,32 @@ Title = Annotated[str, Trimmed(300, min_length=1)]
 Name = Annotated[str, Trimmed(200, min_length=1)]
 Country = Annotated[str, Trimmed(80, min_length=1)]
 Notes = Annotated[str, Trimmed(10_000)]
+
+
+def _country_code(value: str) -> str:
+    code = countries.code_for(value)
+    if code is None:
+        raise ValueError(
+            "choose a country from the list (an ISO 3166-1 code such as MK, or XK for Kosovo)"
+        )
+    return code
+
+
+# A country of the controlled list: its ISO 3166-1 alpha-2 code (XK for Kosovo); a name
+# ("North Macedonia", "Macedonia") is read as its code.
+CountryCode = Annotated[
+    str,
+    Trimmed(80, min_length=1),
+    AfterValidator(_country_code),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 80,
+            "description": "ISO 3166-1 alpha-2 code (XK for Kosovo); a country name is also read.",
+        }
+    ),
+]
 Source = Annotated[str, Trimmed(300)]
 
 
@@ -228,7 +257,7 @@ class DevelopmentCreate(InputModel):
 class LocationUpdate(InputModel):
     name: Name
     kind: LocationKind
-    country: Country
+    country: CountryCode
     mission: Code | None = Field(default=None, description="The mission that monitors it.")
     latitude: Latitude | None = None
     longitude: Longitude | None = None

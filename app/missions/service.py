@@ -15,6 +15,7 @@ from app.accounts import policy
 from app.accounts.actor import Actor
 from app.audit import service as audit
 from app.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from app.missions import countries
 from app.missions.models import (
     Development,
     FocalPointAppointment,
@@ -204,7 +205,9 @@ def focal_points_page(session: Session) -> Sequence[FocalPointAppointment]:
 
 
 def location_countries(session: Session) -> list[str]:
-    return list(session.scalars(select(Location.country).distinct().order_by(Location.country)))
+    """The countries of the locations: their codes (XK, MK, …), by name."""
+    codes = session.scalars(select(Location.country).distinct())
+    return sorted(codes, key=countries.country_name)
 
 
 def development_countries(session: Session) -> list[str]:
@@ -215,7 +218,8 @@ def development_countries(session: Session) -> list[str]:
 
 def known_countries(session: Session) -> list[str]:
     """Every country named anywhere, for suggestions in forms."""
-    names = {REGION, *location_countries(session), *development_countries(session)}
+    names = {REGION, *development_countries(session)}
+    names.update(countries.country_name(code) for code in location_countries(session))
     names.update(session.scalars(select(Mission.host_country)))
     return sorted(names)
 
