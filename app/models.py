@@ -5,6 +5,7 @@ from app.activities.aggregate_models import ActivityStat, TrainingStat, VisitSta
 from app.activities.models import Activity, ActivityTheme, IdempotencyKey
 from app.audit.models import AuditEntry
 from app.db import Base
+from app.exchange.jobs import Job
 from app.missions.models import (
     Development,
     FocalPointAppointment,
@@ -28,6 +29,7 @@ __all__ = [
     "Base",
     "Development",
     "IdempotencyKey",
+    "Job",
     "FocalPointAppointment",
     "Location",
     "Mission",
