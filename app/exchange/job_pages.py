@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from app.accounts.deps import SignedIn
 from app.activities.query import ActivityFilterQuery
-from app.deps import SessionDep
+from app.deps import RowId, SessionDep
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.exchange import importer, jobs, runner
 from app.forms import TextFieldsDep, field_errors
@@ -106,21 +106,21 @@ def job_list(request: Request, session: SessionDep, user: SignedIn):
 
 
 @router.get("/jobs/{job_id}")
-def job_page(request: Request, job_id: int, session: SessionDep, user: SignedIn):
+def job_page(request: Request, job_id: RowId, session: SessionDep, user: SignedIn):
     """One of your jobs: its progress while it runs, its result once it is done."""
     job = _own(session, job_id, user)
     return render(request, "exchange/job.html", _view(request, job))
 
 
 @router.get("/jobs/{job_id}/status")
-def job_status(request: Request, job_id: int, session: SessionDep, user: SignedIn):
+def job_status(request: Request, job_id: RowId, session: SessionDep, user: SignedIn):
     """The job's progress and result alone: what the page polls while the job runs."""
     job = _own(session, job_id, user)
     return render(request, "exchange/_job_status.html", _view(request, job))
 
 
 @router.get("/jobs/{job_id}/download")
-def job_download(job_id: int, session: SessionDep, user: SignedIn):
+def job_download(job_id: RowId, session: SessionDep, user: SignedIn):
     """The job's file: the export, the report, or an import's list of bad cells."""
     job = _own(session, job_id, user)
     data = jobs.output_of(session, job) if job.has_output else None
