@@ -307,3 +307,16 @@ def test_import_result_keeps_the_first_cells_and_counts_them_all():
     )
     kept = runner.import_result(result)
     assert kept["error_count"] == 700 and len(kept["errors"]) == runner.SHOWN_ERRORS
+
+
+def test_the_import_command_shows_a_progress_bar(cli_database, engine, tmp_path):
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+
+    path = tmp_path / "rows.csv"
+    path.write_bytes(_csv(_rows(1500, prefix="cli")))
+    result = CliRunner().invoke(cli, ["import", str(path), "--mission", "MKD"])
+    assert result.exit_code == 0, result.output
+    assert "Writing rows" in result.output and "1500/1500" in result.output
+    assert "1,500 new activities imported" in result.output
