@@ -82,3 +82,34 @@ def test_a_file_with_one_bad_cell_writes_nothing_and_lists_it(browser, live_serv
     # nothing of the file is stored: its good rows are not in the list either
     page.goto(f"{live_server}/activities?mission=MKD&q=Training+4320+for+border")
     assert "No activities match these filters" in page.inner_text("main")
+
+
+def test_the_regional_report_and_an_export_run_as_jobs(browser, live_server):
+    """The CPC desk writes the regional report as .docx and starts a large export from the
+    pages; each job's page ends with its download. axe-core checks the pages."""
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(page, live_server, "cpc")
+    page.goto(f"{live_server}/report?from=2015-08&to=2016-06")
+    assert axe_violations(page) == []
+    page.click("form[action='/jobs/report'] button")
+    page.wait_for_url("**/jobs/*")
+    _watch(page)
+    assert page.get_attribute("#job-status", "data-state") == "done"
+    assert page.locator("a[href$='/download']").inner_text().endswith("regional.docx")
+    assert axe_violations(page) == []
+    page.goto(f"{live_server}/imports")
+    page.fill("#job-from", "2016-13")
+    page.click("form[action='/jobs/export'] button[type=submit]")
+    assert page.locator("#job-from-error").is_visible()  # on the page, next to the field
+    assert page.input_value("#job-from") == "2016-13"
+    assert axe_violations(page) == []
+    page.fill("#job-from", "2015-08")
+    page.select_option("#job-format", "xlsx")
+    page.click("form[action='/jobs/export'] button[type=submit]")
+    page.wait_for_url("**/jobs/*")
+    _watch(page)
+    assert page.get_attribute("#job-status", "data-state") == "done"
+    assert "fieldlog-activities.xlsx" in page.inner_text("#job-status")
+    page.goto(f"{live_server}/jobs")
+    assert page.locator("table a[href^='/jobs/']").count() == 2
+    assert axe_violations(page) == []
