@@ -320,3 +320,19 @@ def test_the_import_command_shows_a_progress_bar(cli_database, engine, tmp_path)
     assert result.exit_code == 0, result.output
     assert "Writing rows" in result.output and "1500/1500" in result.output
     assert "1,500 new activities imported" in result.output
+
+
+def test_the_upload_answers_before_the_import_is_done(client_as, session):
+    """The request that starts a large import returns at once; the page it leads to
+    keeps asking for the progress while the job runs."""
+    client = client_as("fp.mkd")
+    started = time.perf_counter()
+    job_id = _job_id(_upload(client, _csv(_rows(20_000, prefix="early")), "early.csv"))
+    answered = time.perf_counter() - started
+    job = _job(session, job_id)
+    assert job.state in jobs.ACTIVE, (job.state, answered)
+    status = client.get(f"/jobs/{job_id}/status")
+    assert status.status_code == 200 and 'hx-trigger="every 1s"' in status.text
+    _wait(client)
+    job = _job(session, job_id)
+    assert job.state == "done" and job.rows_written == 20_000
