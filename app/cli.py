@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -71,27 +73,11 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
 ) -> None:
     """Add synthetic activities (marked 'synthetic', never mixed with study records)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from app.db import get_engine
     from app.demo import generate
 
     started = time.perf_counter()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, transient=False) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("Making activities", total=activities)
 
         def progress(done: int) -> None:
@@ -103,6 +89,59 @@ def demo(
         bar.update(task, description="Added")
     _analyze()
     typer.echo(f"Added {added:,} synthetic activities in {time.perf_counter() - started:.1f} s.")
+
+
+@contextmanager
+def progress_bar(**options: Any) -> Iterator[Any]:
+    """The commands' progress bar (rich): what, a bar, done of total, time spent and left."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=False, **options) as bar:
+        yield bar
+
+
+class ImportBar:
+    """`fieldlog import`'s bar: the importer's progress callback (read, checked, written)."""
+
+    def __init__(self, bar: Any):
+        self.bar = bar
+        self.task = bar.add_task("Reading the file", total=None)
+        self.writing = False
+
+    def __call__(
+        self,
+        *,
+        read: int | None = None,
+        checked: int | None = None,
+        written: int | None = None,
+        total: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        if total is not None:
+            self.bar.update(self.task, total=total)
+        if read is not None:
+            self.bar.update(self.task, description="Checking rows", completed=0)
+        if checked is not None:
+            self.bar.update(self.task, completed=checked)
+        if written is not None:
+            if not self.writing:
+                self.writing = True
+                self.bar.update(self.task, description="Writing rows")
+            self.bar.update(self.task, completed=written)
 
 
 def _analyze() -> None:
@@ -380,7 +419,14 @@ def import_(
         if target is None:
             typer.echo(f"No mission with code {mission!r}.", err=True)
             raise typer.Exit(code=2)
-        result = import_file(session, file.read_bytes(), filename=file.name, mission=target)
+        with progress_bar() as bar:
+            result = import_file(
+                session,
+                file.read_bytes(),
+                filename=file.name,
+                mission=target,
+                progress=ImportBar(bar),
+            )
         if not result.ok:
             session.rollback()
     if result.errors:

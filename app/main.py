@@ -29,8 +29,10 @@ from app.dashboards.pages import router as dashboards_pages
 from app.db import make_engine
 from app.errors import error_answers, install_error_handlers
 from app.exchange.api import router as exchange_api
+from app.exchange.job_pages import router as job_pages
 from app.exchange.pages import router as exchange_pages
 from app.missions import countries
+from app.exchange.runner import JobRunner
 from app.missions.api import router as missions_api
 from app.missions.pages import router as missions_pages
 from app.missions.users import router as users_pages
@@ -81,6 +83,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         synchronous=settings.sqlite_synchronous,
     )
     _refuse_unsafe_production(settings, app.state.engine)
+    # Long work (imports, exports, reports) runs in this process's threads; its state is
+    # in the database, so any worker answers for it (app/exchange/jobs.py).
+    app.state.jobs = JobRunner(app.state.engine)
     install_error_handlers(app)
     app.include_router(missions_api)
     app.include_router(dashboards_api)
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(notification_pages.router)
     app.include_router(exchange_api)
     app.include_router(exchange_pages)
+    app.include_router(job_pages)
     app.include_router(offline_pages)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     _operations_routes(app, settings)

@@ -5,6 +5,7 @@ from app.activities.aggregate_models import ActivityStat, LocationStat, Training
 from app.activities.models import Activity, ActivityTheme, IdempotencyKey
 from app.audit.models import AuditEntry
 from app.db import Base
+from app.exchange.jobs import Job
 from app.missions.models import (
     Development,
     FocalPointAppointment,
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "Development",
     "IdempotencyKey",
+    "Job",
     "FocalPointAppointment",
     "Location",
     "Mission",

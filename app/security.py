@@ -344,7 +344,11 @@ async def _multipart_token(scope: Scope, receive: Receive, send: Send, content_t
             token.append(field.value.decode("utf-8", "replace"))
 
     try:
-        parser = FormParser("multipart/form-data", on_field, lambda file: None, boundary=boundary)
+        # Files are only skipped over here; one larger than python-multipart keeps in memory
+        # spills to a temporary file, closed (and so deleted) as soon as it is complete.
+        parser = FormParser(
+            "multipart/form-data", on_field, lambda file: file.close(), boundary=boundary
+        )
         for message in messages:
             parser.write(message.get("body", b""))
         parser.finalize()

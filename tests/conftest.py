@@ -223,7 +223,9 @@ def settings(db_url: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine):
-    return create_app(settings, engine)
+    app = create_app(settings, engine)
+    yield app
+    app.state.jobs.shutdown()  # jobs the test started finish before its database goes
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ NEVER_REUSED = {
     "api_tokens",
     "developments",
     "focal_point_appointments",
+    "jobs",
     "locations",
     "missions",
     "partners",
@@ -40,7 +41,7 @@ NEVER_REUSED = {
 }
 
 # The tables migration 0005 rebuilt with AUTOINCREMENT (later tables are created with it).
-REBUILT_BY_0005 = NEVER_REUSED - {"saved_views"}
+REBUILT_BY_0005 = NEVER_REUSED - {"saved_views", "jobs"}
 
 
 def meeting(mission: str, title: str) -> dict:

@@ -17,6 +17,7 @@ from app.accounts import service as accounts
 from app.accounts.deps import Permission
 from app.activities import service as activities
 from app.activities.schemas import ActivityCreate
+from app.exchange import jobs
 from app.notifications.models import Notice
 from app.vocab import Provenance, Status
 from tests.support import csrf_token, demo_user, meeting_body, meeting_form
@@ -64,6 +65,11 @@ OWN_ONLY = {
     **{who: {"own": 303, "other": 404} for who in ("fp", "hom", "cpc", "admin")},
 }
 READ_APPROVED = _all(200)
+# A job (app/exchange/jobs.py) is read by its owner only.
+OWN_JOB = {
+    "anon": LOGIN,
+    **{who: {"own": 200, "other": 404} for who in ("fp", "hom", "cpc", "admin")},
+}
 
 CASES = [
     # reference data and dashboards: every signed-in role reads, nobody else
@@ -474,6 +480,19 @@ CASES = [
     Case("GET", "/missions/{code}/report.docx", _all(200, anon=LOGIN)),
     Case("GET", "/report", _all(200, anon=LOGIN)),
     Case("GET", "/report.docx", _all(200, anon=LOGIN)),
+    # jobs (long imports, exports, reports): each its owner's alone; anyone signed in may
+    # start an export or a report (of what they may see)
+    Case("GET", "/jobs", _all(200, anon=LOGIN)),
+    Case("GET", "/jobs/{job_id}", OWN_JOB),
+    Case("GET", "/jobs/{job_id}/status", OWN_JOB),
+    Case("GET", "/jobs/{job_id}/download", OWN_JOB),
+    Case(
+        "POST",
+        "/jobs/export",
+        _all(303, anon=LOGIN),
+        form={"mission": "MKD", "from": "2016-01", "to": "2016-01", "format": "csv"},
+    ),
+    Case("POST", "/jobs/report", _all(303, anon=LOGIN), form={"from": "2016-01", "to": "2016-01"}),
 ]
 
 
@@ -578,6 +597,14 @@ def _call(client, case: Case, subject: str, context: str, session, tokens):
         session.add(notice)
         session.commit()
         path = path.replace("{notice_id}", str(notice.id))
+    if "{job_id}" in path:
+        owner = WHO[subject] if context == "own" else "hom.srb"
+        job = jobs.create(
+            session, kind="export", owner_id=demo_user(session, owner).id, title="m", params={}
+        )
+        jobs.finish(session, job.id, jobs.Outcome(True, "ok", output=b"x", output_name="m.csv"))
+        session.commit()
+        path = path.replace("{job_id}", str(job.id))
     if "{user_id}" in path:
         path = path.replace("{user_id}", str(demo_user(session, "fp.mne").id))
     session.rollback()  # end the read transaction: the request may need the write lock
@@ -600,7 +627,7 @@ def test_permission_matrix(subject, client_as, session, tokens):
                 subject == "anon"
                 and "_id}" in case.path
                 and context == "other"
-                and ("{token_id}" in case.path or "{view_id}" in case.path)
+                and any(f"{{{name}}}" in case.path for name in ("token_id", "view_id", "job_id"))
             ):
                 continue
             expected = _expected(case, subject, context)

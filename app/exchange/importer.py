@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import Select, select
@@ -41,11 +41,28 @@ from app.missions.models import Mission
 from app.models_common import utcnow
 from app.vocab import Provenance, Status
 
+PROGRESS_EVERY = 500  # rows between two calls of a progress callback
 ANALYZE_AFTER = 1_000  # rows; a smaller import leaves the planner's picture about right
 FORMULA_STARTS = ("=", "+", "-", "@")
 NEUTRALISED = tuple("'" + start for start in FORMULA_STARTS)  # how the exports guard them
 # "+389 70 123 456", "-1": a sign, then digits, spaces and ( ) . , / - only.
 _SIGNED_NUMBER = re.compile(r"[+-][\d\s().,/-]*\d[\d\s().,/-]*")
+
+
+class ProgressFn(Protocol):
+    """Told how far an import got: rows read from the file, checked, written (new rows
+    handed to the database, plus those skipped as already imported). `total` is the
+    number of rows; `message` says what is happening now."""
+
+    def __call__(
+        self,
+        *,
+        read: int | None = None,
+        checked: int | None = None,
+        written: int | None = None,
+        total: int | None = None,
+        message: str | None = None,
+    ) -> None: ...
 
 
 class NotYourMission(FileRefused):
@@ -376,9 +393,15 @@ def _column_of(loc: tuple) -> tuple[str, int | None]:
 
 
 def check_rows(
-    session: Session, table, *, mission: Mission | None, honour_status: bool
+    session: Session,
+    table,
+    *,
+    mission: Mission | None,
+    honour_status: bool,
+    progress: ProgressFn | None = None,
 ) -> tuple[list[_Checked], list[CellError], int]:
-    """Validate every row; return the good ones, every bad cell, and the row count."""
+    """Validate every row; return the good ones, every bad cell, and the row count.
+    `progress` hears the rows checked so far (every PROGRESS_EVERY rows)."""
     names = _check_header(table.header)
     named = [(index, name, cols.BY_NAME[name]) for index, name in enumerate(names) if name]
     unnamed = [index for index, name in enumerate(names) if not name]
@@ -389,6 +412,8 @@ def check_rows(
     seen_keys: dict[str, int] = {}
     count = 0
     for position, (number, cells) in enumerate(table.rows):
+        if progress is not None and position % PROGRESS_EVERY == 0 and position:
+            progress(checked=position)
         if position == 0 and _is_hxl_row(cells):
             continue
         if not any(_text(c) for c in cells) and not any(isinstance(c, int | float) for c in cells):
@@ -494,6 +519,8 @@ def check_rows(
         checked.append(_Checked(number, model, values, outcome, status))
     if count == 0 and not errors:
         raise FileRefused("The file has a header row but no activities under it.")
+    if progress is not None:
+        progress(checked=count, total=count)
     return checked, errors, count
 
 
@@ -507,9 +534,28 @@ def _existing_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, detail: str) -> None:
+def _counted(records: Iterable[Any], progress: ProgressFn, done: int) -> Iterator[Any]:
+    """The records, telling `progress` how many were handed on (from `done`)."""
+    for record in records:
+        yield record
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(written=done)
+
+
+def _write(
+    session: Session,
+    rows: list[_Checked],
+    *,
+    actor_id: int | None,
+    detail: str,
+    progress: ProgressFn | None = None,
+    done: int = 0,
+) -> None:
+    """Write the checked rows; `progress` hears the rows written so far, counted from
+    `done` (the rows skipped before)."""
     now = utcnow()
-    records = (
+    records: Iterable[Any] = (
         bulk.new_record(
             item.values,
             item.resolved,
@@ -520,7 +566,11 @@ def _write(session: Session, rows: list[_Checked], *, actor_id: int | None, deta
         )
         for item in rows
     )
+    if progress is not None:
+        records = _counted(records, progress, done)
     bulk.write_many(session, records, actor_id=actor_id, detail=detail)
+    if progress is not None:
+        progress(written=done + len(rows))
 
 
 @contextmanager
@@ -551,8 +601,12 @@ def import_file(
     actor=None,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
+    progress: ProgressFn | None = None,
 ) -> ImportResult:
     """Check the whole file, then write all its new rows or none. Never commits.
+
+    `progress`, if given, hears the rows read, checked and written as the import goes
+    (every PROGRESS_EVERY rows: it costs nothing measurable).
 
     `mission` is the mission the rows belong to (a user imports into their own);
     the system (actor None) may pass None to take each row's mission column, and
@@ -566,9 +620,14 @@ def import_file(
         )
         return result
     try:
+        if progress is not None:
+            progress(message="Reading the file.")
         table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+        if progress is not None:
+            rows = len(table.rows)
+            progress(read=rows, total=rows, message=f"Checking {rows:,} rows.")
         checked, errors, count = check_rows(
-            session, table, mission=mission, honour_status=actor is None
+            session, table, mission=mission, honour_status=actor is None, progress=progress
         )
     except FileRefused as exc:
         result.refusal = exc
@@ -580,12 +639,16 @@ def import_file(
     present = _existing_keys(session, [c.data.external_id for c in checked])
     new = [c for c in checked if c.data.external_id not in present]
     result.skipped = len(checked) - len(new)
+    if progress is not None:
+        progress(written=result.skipped, message=f"Writing {len(new):,} new rows.")
     if new:
         _write(
             session,
             new,
             actor_id=actor.id if actor is not None else None,
             detail=f"imported from {filename or 'a file'}"[:500],
+            progress=progress,
+            done=result.skipped,
         )
         session.flush()
         if len(new) >= ANALYZE_AFTER:

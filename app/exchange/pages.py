@@ -2,44 +2,32 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Query, Request, Response, UploadFile
 
 from app.accounts.deps import MissionStaff, SignedIn
 from app.deps import SessionDep
-from app.exchange import importer, report
+from app.exchange import importer, job_pages, jobs, report, runner
 from app.exchange.api import read_upload
-from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused
+from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused, FileTooLarge
+from app.exchange.reading import _limit_bytes as limit_bytes
 from app.missions import service as missions
 from app.schemas_common import PeriodQuery
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
 
-SHOWN_ERRORS = 500
+SHOWN_ERRORS = runner.SHOWN_ERRORS
+errors_csv = runner.errors_csv  # every bad cell as CSV (the job's download, the API's tests)
 
 
-def errors_csv(errors: list[importer.CellError]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["row", "column", "value", "problem"])
-    for e in errors:
-        value = e.value
-        if value.startswith(("=", "+", "-", "@")):
-            value = "'" + value
-        writer.writerow([e.row, e.column, value, e.message])
-    return buffer.getvalue()
-
-
-def _context(session, user, **extra) -> dict:
+def import_context(session, user, **extra) -> dict:
     return {
         "missions": missions.get_all(session),
         "max_mb": MAX_BYTES // 1_048_576,
         "max_rows": MAX_ROWS,
+        "recent_jobs": jobs.recent_for(session, user, limit=5),
         **extra,
     }
 
@@ -47,38 +35,59 @@ def _context(session, user, **extra) -> dict:
 @router.get("/imports")
 def import_page(request: Request, session: SessionDep, user: SignedIn):
     """Import a spreadsheet (mission staff) and export lists (everyone signed in)."""
-    return render(request, "exchange/import.html", _context(session, user))
+    return render(request, "exchange/import.html", import_context(session, user))
 
 
 @router.post("/imports")
 def import_upload(
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     user: MissionStaff,
     file: Annotated[UploadFile | None, File()] = None,
 ):
+    """Start the import of the uploaded file as a job, and show its page.
+
+    A missing or oversized file is answered at once; the rest (reading, checking every
+    row, writing all or none) runs after this request, its progress on the job's page."""
+    refusal: FileRefused | None = None
+    data = b""
     if file is None or not file.filename:
-        result = importer.ImportResult(refusal=FileRefused("Choose a CSV or XLSX file to import."))
+        refusal = FileRefused("Choose a CSV or XLSX file to import.")
     else:
-        mission = missions.own_mission_or_raise(session, user)
-        result = importer.import_file(
-            session, read_upload(file), filename=file.filename, mission=mission, actor=user
+        data = read_upload(file)
+        try:
+            limit_bytes(data, MAX_BYTES)
+        except FileTooLarge as exc:
+            refusal = exc
+    if refusal is not None:
+        result = importer.ImportResult(refusal=refusal)
+        extra: dict[str, Any] = {"result": result, "filename": file.filename if file else ""}
+        return render(
+            request,
+            "exchange/import.html",
+            import_context(session, user, **extra),
+            status_code=result.status_code,
         )
-    extra: dict[str, Any] = {"result": result, "filename": file.filename if file else ""}
-    if result.errors:
-        extra["shown_errors"] = result.errors[:SHOWN_ERRORS]
-        extra["errors_href"] = "data:text/csv;charset=utf-8," + quote(errors_csv(result.errors))
-    return render(
+    assert file is not None and file.filename
+    mission = missions.own_mission_or_raise(session, user)
+    return job_pages.start(
         request,
-        "exchange/import.html",
-        _context(session, user, **extra),
-        status_code=result.status_code,
+        background,
+        session,
+        kind="import",
+        owner_id=user.id,
+        title=f"Import of {file.filename} into {mission.code}",
+        params={"filename": file.filename, "mission": mission.code, "bytes": len(data)},
+        work=runner.import_work(
+            data, filename=file.filename, owner_id=user.id, mission_id=mission.id
+        ),
     )
 
 
 # --- background reports ----------------------------------------------------------------------
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = runner.DOCX
 
 
 def _report(session, user, code: str | None, period: PeriodQuery):
@@ -101,10 +110,9 @@ def _report_page(request, session, user, code, period: PeriodQuery):
 
 
 def _report_docx(session, user, code, period: PeriodQuery):
-    built = _report(session, user, code, period)
-    name = f"fieldlog-report-{(code or 'regional').lower()}.docx"
+    name = runner.report_name(code)
     return Response(
-        report.to_docx(built),
+        runner.report_docx(session, user, code, period),
         media_type=DOCX,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -76,5 +76,6 @@ def live_server(sqlite_backend, sqlite_template):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    app.state.jobs.shutdown()  # jobs the test started finish before its database goes
     engine.dispose()
     sqlite_backend.drop(db_url)
