@@ -31,8 +31,8 @@ from app.errors import error_answers, install_error_handlers
 from app.exchange.api import router as exchange_api
 from app.exchange.job_pages import router as job_pages
 from app.exchange.pages import router as exchange_pages
-from app.missions import countries
 from app.exchange.runner import JobRunner
+from app.missions import countries
 from app.missions.api import router as missions_api
 from app.missions.pages import router as missions_pages
 from app.missions.users import router as users_pages
