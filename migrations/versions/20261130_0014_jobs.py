@@ -5,7 +5,7 @@ any worker answers the progress poll and a reload finds the job again; `heartbea
 tells a job whose process stopped from one still running.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-11-30 13:00:00.000000
 
 Every migration is revertable: downgrade() undoes exactly what upgrade() does.
