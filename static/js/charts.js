@@ -6,6 +6,20 @@
   if (typeof echarts === "undefined") return;
 
   var PALETTE = ["#1f6fb2", "#d9822b", "#2a9d8f", "#8e5ea2", "#c0392b", "#6b8e23", "#7f8c8d", "#b8860b"];
+  // An activity type has one colour on every chart and on the map (static/js/map.js).
+  var TYPE_COLOURS = {
+    monitoring_visit: "#1f6fb2",
+    training: "#2a9d8f",
+    report: "#b8860b",
+    meeting: "#8e5ea2",
+    event: "#d9822b",
+    awareness: "#6b8e23",
+    assistance: "#5f6b75",
+    research_support: "#a0522d",
+  };
+  function colourOf(name, i) {
+    return TYPE_COLOURS[name] || PALETTE[i % PALETTE.length];
+  }
 
   function data(el) {
     return JSON.parse(document.getElementById(el.dataset.source).textContent);
@@ -65,7 +79,7 @@
     names.forEach(function (n, i) {
       option.series.push({
         name: nameOf(n), type: "bar", xAxisIndex: 1, yAxisIndex: 1,
-        stack: stacked ? "unknown" : undefined, color: PALETTE[i % PALETTE.length],
+        stack: stacked ? "unknown" : undefined, color: colourOf(n, i),
         data: unknown.map(function (b) { return b.series[n] || 0; }),
       });
     });
@@ -106,7 +120,7 @@
         yAxis: { type: "value", minInterval: 1 },
         dataZoom: d.months.length > 36 ? [{ type: "slider", bottom: 28, height: 16, xAxisIndex: 0 }] : [],
         series: names.map(function (n, i) {
-          return { name: nameOf(n), type: "bar", stack: "all", color: PALETTE[i % PALETTE.length],
+          return { name: nameOf(n), type: "bar", stack: "all", color: colourOf(n, i),
             data: d.series[n] || d.months.map(function () { return 0; }) };
         }),
       }, d, names, nameOf, true);

@@ -21,7 +21,8 @@
   var NEAR = { west: 4, east: 34, south: 33, north: 52 };
   var ALERT = "#b3261e";
   var SEA = "#e3eef6";
-  // One colour per activity type (the legend names them); readable on the pale land.
+  // One colour per activity type (the legend names them), the same as on the charts
+  // (static/js/charts.js); readable on the pale land.
   var TYPE_COLOURS = {
     monitoring_visit: "#1f6fb2",
     training: "#2a9d8f",
