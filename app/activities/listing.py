@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from app.accounts.actor import Actor
-from app.activities import counting, policy, service
+from app.activities import counting, policy, search, service
 from app.activities.aggregate_models import ActivityStat
 from app.activities.models import Activity, activity_other_missions
 from app.missions.models import Mission
@@ -149,7 +149,11 @@ def _arm(
         query = query.where(start >= filters.date_from)
     if filters.date_to is not None:
         query = query.where(start <= filters.date_to, _ends_by(filters.date_to))
-    return service.apply_filters(query, _row_filters(filters)) if checked_on_rows else query
+    if not checked_on_rows:
+        return query
+    if filters.q:  # each record the range yields, looked up in the full-text index
+        query = query.where(search.matches(filters.q, per_row=True))
+    return service.apply_filters(query, dataclasses.replace(_row_filters(filters), q=None))
 
 
 def _ends_by(last: date) -> ColumnElement[bool]:
@@ -211,6 +215,59 @@ def keyset(
     return list(session.execute(keyset_statement(session, reader, filters, sort, after, limit)))
 
 
+# A search matching at most this many records reads them from the full-text index and
+# ranks or sorts them; past it, a best-match list is shown newest first and every order
+# walks its index as without words, checking each record against the index as it goes
+# (at least 2% of a million records match then, so a page is soon full).
+SEARCH_SORTED_UP_TO = 20_000
+
+
+def search_plan(session: Session, filters: service.ActivityFilters, sort: str) -> str:
+    """How a page is read: "index" (the full-text index's matches, ranked or sorted), or
+    the order to walk the branches in (`sort`; newest first for too many to rank)."""
+    if filters.q and search.terms(filters.q):
+        found = search.matches_at_most(session, filters.q, SEARCH_SORTED_UP_TO + 1)
+        if found <= SEARCH_SORTED_UP_TO:
+            return "index"
+    return "-start" if sort == service.RELEVANCE else sort
+
+
+def _search_statement(
+    session: Session,
+    reader: Actor | None,
+    filters: service.ActivityFilters,
+    sort: str,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> Select:
+    """The page read from the full-text index's matches: joined to their records, checked
+    against the reader and the filters, ranked (best match) or sorted, cut after `after`."""
+    assert filters.q
+    ident, score, condition, source = search.matched(session, filters.q)
+    key = score if sort == service.RELEVANCE else SORT_COLUMNS[sort.lstrip("-")]
+    inner = (
+        select(Activity.id.label("id"), key.label("k"))
+        .select_from(source)
+        .join(Activity, Activity.id == ident)
+        .where(condition, policy.visible_activities(reader))
+    )
+    inner = service.apply_filters(inner, dataclasses.replace(filters, q=None)).subquery()
+    descending = sort.startswith("-")
+    statement = select(inner.c.id, inner.c.k)
+    if after is not None:
+        if isinstance(after[0], float) != (sort == service.RELEVANCE):
+            after = None  # a cursor of the other plan (the matches grew or shrank): restart
+        elif key is Activity.id:
+            statement = statement.where(
+                inner.c.id < after[1] if descending else inner.c.id > after[1]
+            )
+        else:
+            pair, value = tuple_(inner.c.k, inner.c.id), tuple_(*after)
+            statement = statement.where(pair < value if descending else pair > value)
+    order = [inner.c.k.desc(), inner.c.id.desc()] if descending else [inner.c.k, inner.c.id]
+    return statement.order_by(*order).limit(limit)
+
+
 def keyset_statement(
     session: Session,
     reader: Actor | None,
@@ -219,7 +276,15 @@ def keyset_statement(
     after: tuple[Any, int] | None,
     limit: int,
 ) -> Select:
-    """The page's statement: each branch an ordered, limited index range; merged, cut."""
+    """The page's statement: each branch an ordered, limited index range; merged, cut.
+    Words: see `search_plan`."""
+    plan = search_plan(session, filters, sort)
+    if plan == "index":
+        return _search_statement(session, reader, filters, sort, after, limit)
+    if plan != sort:  # best match, too many to rank: newest first
+        sort = plan
+        if after is not None and isinstance(after[0], float):
+            after = None
     descending = sort.startswith("-")
     column = SORT_COLUMNS[sort.lstrip("-")]
     arms = []
@@ -290,7 +355,7 @@ def list_page(
     next_cursor = None
     if len(keys) > limit:
         last_id, last_value = keys[limit - 1]
-        next_cursor = service.encode_cursor(sort, _as_sort_value(sort, last_value), last_id)
+        next_cursor = service.encode_cursor(sort, _cursor_value(sort, last_value), last_id)
     if cursor is None and next_cursor is None:
         counted = Count(len(rows), False)  # the whole list is on this page
     else:
@@ -298,8 +363,17 @@ def list_page(
     return ListPage(rows, counted.total, counted.is_lower_bound, next_cursor, limit)
 
 
+def _cursor_value(sort: str, value: Any) -> Any:
+    """The value a cursor carries: a best-match score as "r:<float>", else the sort's."""
+    if sort == service.RELEVANCE and isinstance(value, float):
+        return f"r:{value!r}"
+    return _as_sort_value(sort, value)
+
+
 def _as_sort_value(sort: str, value: Any) -> Any:
     """The sort value as the column's Python type (a union's column may come back raw)."""
+    if sort == service.RELEVANCE:  # too many to rank: newest first
+        return value if isinstance(value, float) else _as_sort_value("-start", value)
     parse = service.SORTS[sort.lstrip("-")].parse
     return parse(value) if isinstance(value, str) and parse is not str else value
 
@@ -355,6 +429,8 @@ def bounded_count_statement(
 ) -> Select:
     """count(*) of the matches among the candidates, at most COUNT_CAP + 1 of them: words,
     a location, a type are checked on each candidate read, never on the whole table."""
+    if filters.q:
+        return _search_count_statement(session, reader, filters)
     candidates = _candidates(session, reader, filters)
     if candidates is None:
         return select(literal(0))
@@ -366,10 +442,39 @@ def bounded_count_statement(
     return select(func.count()).select_from(capped)
 
 
+def _search_count_statement(
+    session: Session, reader: Actor | None, filters: service.ActivityFilters
+) -> Select:
+    """Words: the candidates are the full-text index's first CANDIDATE_CAP matches (ids
+    from the index alone); each is looked up by id and checked against the reader and the
+    other filters, up to COUNT_CAP + 1 matches."""
+    assert filters.q
+    if not search.terms(filters.q):
+        return select(literal(0))
+    ident, _, condition, source = search.matched(session, filters.q)
+    candidates = (
+        select(ident.label("id")).select_from(source).where(condition).limit(CANDIDATE_CAP)
+    ).subquery()
+    matches = (
+        select(Activity.id)
+        .select_from(candidates)
+        .join(Activity, Activity.id == candidates.c.id)
+        .where(policy.visible_activities(reader))
+    )
+    matches = service.apply_filters(matches, dataclasses.replace(filters, q=None))
+    return select(func.count()).select_from(matches.limit(COUNT_CAP + 1).subquery())
+
+
 def candidates_read_statement(
     session: Session, reader: Actor | None, filters: service.ActivityFilters
 ) -> Select:
     """How many candidates the count read (CANDIDATE_CAP: it stopped there)."""
+    if filters.q:
+        if not search.terms(filters.q):
+            return select(literal(0))
+        ident, _, condition, source = search.matched(session, filters.q)
+        read = select(ident).select_from(source).where(condition).limit(CANDIDATE_CAP)
+        return select(func.count()).select_from(read.subquery())
     candidates = _candidates(session, reader, filters)
     if candidates is None:
         return select(literal(0))

@@ -27,6 +27,7 @@ from app.vocab import ActivityType, Provenance, ResponseArea, Status, Theme
 PAGE_SIZE = 25  # the page's default; the API's is ActivityQuery.limit's
 MAX_LIMIT = 1000
 SORT_LABELS = {
+    service.RELEVANCE: "Best match",
     "-start": "Newest first",
     "start": "Oldest first",
     "title": "Title A–Z",
@@ -37,7 +38,13 @@ SORT_LABELS = {
     "created": "First logged",
 }
 DEFAULT_SORT = "-start"
-SortChoice = Literal[tuple(service.SORT_CHOICES)]  # type: ignore[valid-type]
+SORT_CHOICES = [service.RELEVANCE, *service.SORT_CHOICES]
+SortChoice = Literal[tuple(SORT_CHOICES)]  # type: ignore[valid-type]
+
+
+def default_sort(q: str | None) -> str:
+    """Best match when words are searched for, else newest first."""
+    return service.RELEVANCE if q and q.strip() else DEFAULT_SORT
 
 
 class ActivityFilterQuery(PeriodQuery):
@@ -65,7 +72,10 @@ class ActivityFilterQuery(PeriodQuery):
         default=None, description="How the record came in."
     )
     q: Annotated[str, Field(max_length=200), NoNul] | None = Field(
-        default=None, description="Words in title or summary."
+        default=None,
+        description="Words to search for, in any spelling (Latin or Cyrillic, with or "
+        "without diacritics), as word beginnings: all must appear in the title, summary, "
+        "observations, outcome, review comment, or a location's or partner's name.",
     )
     joint: bool = Field(default=False, description="Only activities with other missions.")
 
@@ -108,8 +118,12 @@ class ActivityQuery(ActivityFilterQuery):
 
     sort: Annotated[
         SortChoice,  # type: ignore[valid-type]
-        refused_as(f"choose one of the listed orders: {', '.join(service.SORT_CHOICES)}"),
-    ] = Field(default=DEFAULT_SORT, description="Field, '-' for descending.")
+        refused_as(f"choose one of the listed orders: {', '.join(SORT_CHOICES)}"),
+    ] | None = Field(
+        default=None,
+        description="Field, '-' for descending; 'relevance' for the best matches of `q` "
+        "first (the default with `q`; '-start' without).",
+    )
     cursor: str | None = Field(
         default=None, max_length=500, description="`next_cursor` of the page before."
     )
@@ -124,8 +138,13 @@ class ActivityQuery(ActivityFilterQuery):
     def _cursor_fits_this_list(cls, cursor: str | None, info: ValidationInfo):
         """A cursor is only good for the order it was made in; a bad order is its own error."""
         if cursor is not None and "sort" in info.data:
-            service.decode_cursor(cursor, info.data["sort"])
+            service.decode_cursor(cursor, info.data["sort"] or default_sort(info.data.get("q")))
         return cursor
+
+    @property
+    def order(self) -> str:
+        """The order asked for, or the default for the words given."""
+        return self.sort or default_sort(self.q)
 
     def page_size(self, default: int | None = None) -> int:
         """The rows to show: as asked (or `default` if not asked), capped by the settings."""
@@ -141,7 +160,7 @@ class ActivityQuery(ActivityFilterQuery):
             session,
             reader=reader,
             filters=self.filters(session),
-            sort=self.sort,
+            sort=self.order,
             limit=self.page_size(default_limit),
             cursor=self.cursor,
         )
@@ -184,7 +203,8 @@ def location_choices(session: Session) -> list[tuple[str, list[Location]]]:
 
 
 def query_string(form: dict[str, str], **extra) -> str:
-    pairs = [(k, v) for k, v in form.items() if v and not (k == "sort" and v == DEFAULT_SORT)]
+    default = default_sort(form.get("q"))
+    pairs = [(k, v) for k, v in form.items() if v and not (k == "sort" and v == default)]
     pairs += [(k, str(v)) for k, v in extra.items() if v not in (None, "")]
     return urlencode(pairs)
 
