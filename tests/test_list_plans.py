@@ -76,7 +76,7 @@ def main_filters(session: Session) -> dict[str, service.ActivityFilters]:
         "days": service.ActivityFilters(date_from=date(2015, 6, 15), date_to=date(2016, 3, 10)),
         "theme": service.ActivityFilters(theme="anti_trafficking"),
         "location": service.ActivityFilters(location=location),
-        "words, mission and type": service.ActivityFilters(mission=srb, type="training", q="a"),
+        "mission and type": service.ActivityFilters(mission=srb, type="training"),
         "joint": service.ActivityFilters(joint=True),
     }
 
@@ -165,6 +165,74 @@ def test_each_page_reads_index_ranges_only(db, role, sort, monkeypatch):
     assert not found, found
 
 
+WORD_FILTERS = {
+    "a word": service.ActivityFilters(q="border"),
+    "a place in Cyrillic": service.ActivityFilters(q="Гевгелија"),
+    "words, mission and type": service.ActivityFilters(
+        q="training police", mission=None, type="training"
+    ),
+}
+
+
+def search_index_problems(session: Session, sql: str) -> list[str]:
+    """What reads the activities other than by id, or misses the full-text index: the
+    matches come from the index (FTS5; the GIN index on tsv) and each is looked up by id."""
+    if session.get_bind().dialect.name == "sqlite":
+        plan = [r[3] for r in session.execute(text("EXPLAIN QUERY PLAN " + sql))]
+        found = [
+            d
+            for d in plan
+            if "activities" in d and not d.startswith("SEARCH activities USING INTEGER PRIMARY KEY")
+        ]
+        found = [d for d in found if d.startswith(("SCAN activities", "SEARCH activities"))]
+        if not any(d.startswith("SCAN activity_search VIRTUAL TABLE") for d in plan):
+            found.append(f"no full-text index in {plan}")
+        return found
+    raw = session.execute(text("EXPLAIN (FORMAT JSON) " + sql)).scalar()
+    root = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    nodes, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.get("Plans", []))
+    found = [
+        f"{n['Node Type']} on activities"
+        for n in nodes
+        if n.get("Relation Name") == "activities" and n["Node Type"] == "Seq Scan"
+    ]
+    if not any(n.get("Index Name") == "ix_activity_search_tsv" for n in nodes) and not any(
+        n.get("Relation Name") == "activity_search"
+        and n["Node Type"] == "Seq Scan"
+        and n.get("Plan Rows", 0) < 50
+        for n in nodes
+    ):
+        found.append("no full-text index")
+    return found
+
+
+@pytest.mark.parametrize("sort", ["relevance", "-start", "title", "-updated"])
+@pytest.mark.parametrize("role", list(ROLES))
+def test_a_search_reads_the_full_text_index(db, role, sort, monkeypatch):
+    """Up to SEARCH_SORTED_UP_TO matches: the page and the count read the matches from
+    the full-text index and look each record up by id; past it (the threshold set to 0),
+    the page walks its sort order's index ranges as without words (checking each record
+    against the full-text index), never a scan."""
+    reader = user(db, ROLES[role])
+    found = {}
+    for name, filters in WORD_FILTERS.items():
+        first = listing.keyset_statement(db, reader, filters, sort, None, 26)
+        count = listing.bounded_count_statement(db, reader, filters)
+        for what, statement in (("first page", first), ("count", count)):
+            if bad := search_index_problems(db, sql_of(db, statement)):
+                found[f"{name}, {what}"] = bad
+    monkeypatch.setattr(listing, "SEARCH_SORTED_UP_TO", 0)
+    for name, filters in WORD_FILTERS.items():
+        for what, statement in page_statements(db, reader, filters, sort).items():
+            if what != "count" and (bad := problems(db, statement)):
+                found[f"{name}, walked, {what}"] = bad
+    assert not found, found
+
+
 @pytest.mark.parametrize("sort", ["title", "-updated"])
 def test_a_short_period_in_another_order_reads_its_range_of_start_dates(db, sort):
     """Sorted, but only the period's rows: an index range on start_date, never a scan."""
@@ -197,6 +265,8 @@ def page_statements(db: Session, reader, filters: service.ActivityFilters, sort:
     if keys:
         row_id, value = keys[-1]
         after = (listing._as_sort_value(sort, value), row_id)
+        if sort == service.RELEVANCE and isinstance(value, float):
+            after = (value, row_id)
         statements["deep page"] = listing.keyset_statement(db, reader, filters, sort, after, 26)
     return statements
 

@@ -116,10 +116,13 @@ def _unknown(name: str, code: str) -> FieldError:
 class ActivityQuery(ActivityFilterQuery):
     """The filters, and which page of the list in which order."""
 
-    sort: Annotated[
-        SortChoice,  # type: ignore[valid-type]
-        refused_as(f"choose one of the listed orders: {', '.join(SORT_CHOICES)}"),
-    ] | None = Field(
+    sort: (
+        Annotated[
+            SortChoice,  # type: ignore[valid-type]
+            refused_as(f"choose one of the listed orders: {', '.join(SORT_CHOICES)}"),
+        ]
+        | None
+    ) = Field(
         default=None,
         description="Field, '-' for descending; 'relevance' for the best matches of `q` "
         "first (the default with `q`; '-start' without).",

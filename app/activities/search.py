@@ -41,6 +41,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    cast,
     column,
     event,
     func,
@@ -50,6 +51,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Boolean, Float
@@ -145,9 +147,29 @@ def document(texts: Iterable[str | None]) -> str:
 
 
 def record_document(record: Any, location_names: Sequence[str], partner_names: Sequence[str]):
-    """The document of an activity (a row, or a bulk loader's plain record)."""
+    """The document of an activity (a row, or a bulk loader's plain record); its names in
+    alphabetical order, so each way of building it gives the same text."""
     return document(
-        [*(getattr(record, name, None) for name in TEXT_FIELDS), *location_names, *partner_names]
+        [
+            *(getattr(record, name, None) for name in TEXT_FIELDS),
+            *sorted(location_names),
+            *sorted(partner_names),
+        ]
+    )
+
+
+_SEPARATOR = "\x1f"  # between the names group_concat joins (rebuild, on SQLite)
+
+
+def _sqlite_document(*parts: str | None) -> str:
+    """fieldlog_search_document(<TEXT_FIELDS>, locations, partners) for `rebuild`."""
+    *texts, locations, partners = parts
+    return document(
+        [
+            *texts,
+            *sorted((locations or "").split(_SEPARATOR)),
+            *sorted((partners or "").split(_SEPARATOR)),
+        ]
     )
 
 
@@ -288,7 +310,10 @@ def matched(session: Session, query: str):
     if session.get_bind().dialect.name == "sqlite":
         score = func.bm25(literal_column(TABLE), type_=Float)
         return sqlite_index.c.rowid, score, sqlite_condition(found), sqlite_index
-    score = -func.ts_rank(postgres_index.c.tsv, _tsquery(found), type_=Float)
+    # as double precision: ts_rank's real would come back rounded, and a cursor made of
+    # it would not compare equal to the score it was read from
+    rank = cast(func.ts_rank(postgres_index.c.tsv, _tsquery(found)), DOUBLE_PRECISION)
+    score = -rank
     return postgres_index.c.activity_id, score, postgres_condition(found), postgres_index
 
 
@@ -350,18 +375,30 @@ def index_activity(session: Session, activity: Activity) -> None:
             activity.id: record_document(
                 activity,
                 [loc.name for loc in activity.locations],
-                [p.name for p in activity.partners],
+                [partner_label(p.name, p.acronym) for p in activity.partners],
             )
         },
     )
+
+
+def partner_label(name: str, acronym: str | None) -> str:
+    """What a partner is found by: its name and its acronym."""
+    return f"{name} {acronym}" if acronym else name
 
 
 class NameBook:
     """Location and partner names by id, read once for a bulk load."""
 
     def __init__(self, session: Session) -> None:
-        self.locations = dict(session.execute(select(Location.id, Location.name)).tuples().all())
-        self.partners = dict(session.execute(select(Partner.id, Partner.name)).tuples().all())
+        self.locations = {
+            i: name for i, name in session.execute(select(Location.id, Location.name))
+        }
+        self.partners = {
+            i: partner_label(name, acronym)
+            for i, name, acronym in session.execute(
+                select(Partner.id, Partner.name, Partner.acronym)
+            )
+        }
 
     def document(self, record: Any) -> str:
         return record_document(
@@ -409,18 +446,20 @@ def _text_rows(connection: Connection | Session, ids: Sequence[int] | None, afte
         query = query.where(Activity.id > after).limit(limit)
     rows = list(connection.execute(query))
     found = [r.id for r in rows]
-    names: dict[int, list[str]] = {i: [] for i in found}
+    names: dict[int, tuple[list[str], list[str]]] = {i: ([], []) for i in found}
     if found:
-        for link, model, key in (
-            (activity_locations, Location, "location_id"),
-            (activity_partners, Partner, "partner_id"),
+        for activity_id, name in connection.execute(
+            select(activity_locations.c.activity_id, Location.name)
+            .join(Location, Location.id == activity_locations.c.location_id)
+            .where(activity_locations.c.activity_id.in_(found))
         ):
-            for activity_id, name in connection.execute(
-                select(link.c.activity_id, model.name)
-                .join(model, model.id == link.c[key])
-                .where(link.c.activity_id.in_(found))
-            ):
-                names[activity_id].append(name)
+            names[activity_id][0].append(name)
+        for activity_id, name, acronym in connection.execute(
+            select(activity_partners.c.activity_id, Partner.name, Partner.acronym)
+            .join(Partner, Partner.id == activity_partners.c.partner_id)
+            .where(activity_partners.c.activity_id.in_(found))
+        ):
+            names[activity_id][1].append(partner_label(name, acronym))
     return rows, names
 
 
@@ -429,7 +468,7 @@ def reindex(connection: Connection | Session, ids: Sequence[int]) -> None:
     ids = list(ids)
     for start in range(0, len(ids), 1000):
         rows, names = _text_rows(connection, ids[start : start + 1000], 0, 0)
-        put(connection, {r.id: record_document(r, names[r.id], []) for r in rows})
+        put(connection, {r.id: record_document(r, *names[r.id]) for r in rows})
 
 
 def rebuild(connection: Connection) -> int:
@@ -439,20 +478,27 @@ def rebuild(connection: Connection) -> int:
     if connection.dialect.name == "sqlite":
         driver = connection.connection.driver_connection
         driver.create_function(  # type: ignore[union-attr]
-            "fieldlog_search_document", -1, lambda *parts: document(parts), deterministic=True
+            "fieldlog_search_document", -1, _sqlite_document, deterministic=True
         )
         fields = ", ".join(f"a.{name}" for name in TEXT_FIELDS)
         names = (
-            "(SELECT group_concat(x.name, ' ') FROM {link} j JOIN {table} x "
+            "(SELECT group_concat({label}, char(31)) FROM {link} j JOIN {table} x "
             "ON x.id = j.{key} WHERE j.activity_id = a.id)"
         )
         result = connection.execute(
             text(
                 f"INSERT INTO {TABLE} (rowid, document) "
                 f"SELECT a.id, fieldlog_search_document({fields}, "
-                + names.format(link="activity_locations", table="locations", key="location_id")
+                + names.format(
+                    label="x.name", link="activity_locations", table="locations", key="location_id"
+                )
                 + ", "
-                + names.format(link="activity_partners", table="partners", key="partner_id")
+                + names.format(
+                    label="x.name || coalesce(' ' || x.acronym, '')",
+                    link="activity_partners",
+                    table="partners",
+                    key="partner_id",
+                )
                 + ") FROM activities a"
             )
         )
@@ -462,7 +508,7 @@ def rebuild(connection: Connection) -> int:
         rows, names = _text_rows(connection, None, after, 5000)
         if not rows:
             return done
-        put(connection, {r.id: record_document(r, names[r.id], []) for r in rows})
+        put(connection, {r.id: record_document(r, *names[r.id]) for r in rows})
         done += len(rows)
         after = rows[-1].id
 
@@ -491,5 +537,6 @@ def _reindex_renamed(session: Session, _context) -> None:
 
 
 def _name_changed(obj: Location | Partner) -> bool:
-    history = inspect(obj).attrs.name.history
-    return bool(history.added or history.deleted)
+    state = inspect(obj)
+    names = ("name", "acronym") if isinstance(obj, Partner) else ("name",)
+    return any(state.attrs[n].history.added or state.attrs[n].history.deleted for n in names)
