@@ -210,9 +210,12 @@ def keyset(
     sort: str,
     after: tuple[Any, int] | None,
     limit: int,
+    matched: int | None = None,
 ) -> list[tuple[int, Any]]:
-    """(id, sort value) of the next `limit` visible matches after `after`, in order."""
-    return list(session.execute(keyset_statement(session, reader, filters, sort, after, limit)))
+    """(id, sort value) of the next `limit` visible matches after `after`, in order.
+    `matched`: the words' matches in the full-text index, if counted already."""
+    statement = keyset_statement(session, reader, filters, sort, after, limit, matched)
+    return list(session.execute(statement))
 
 
 # A search matching at most this many records reads them from the full-text index and
@@ -222,11 +225,15 @@ def keyset(
 SEARCH_SORTED_UP_TO = 20_000
 
 
-def search_plan(session: Session, filters: service.ActivityFilters, sort: str) -> str:
+def search_plan(
+    session: Session, filters: service.ActivityFilters, sort: str, matched: int | None = None
+) -> str:
     """How a page is read: "index" (the full-text index's matches, ranked or sorted), or
     the order to walk the branches in (`sort`; newest first for too many to rank)."""
     if filters.q and search.terms(filters.q):
-        found = search.matches_at_most(session, filters.q, SEARCH_SORTED_UP_TO + 1)
+        found = matched
+        if found is None:
+            found = search.matches_at_most(session, filters.q, SEARCH_SORTED_UP_TO + 1)
         if found <= SEARCH_SORTED_UP_TO:
             return "index"
     return "-start" if sort == service.RELEVANCE else sort
@@ -275,10 +282,11 @@ def keyset_statement(
     sort: str,
     after: tuple[Any, int] | None,
     limit: int,
+    matched: int | None = None,
 ) -> Select:
     """The page's statement: each branch an ordered, limited index range; merged, cut.
     Words: see `search_plan`."""
-    plan = search_plan(session, filters, sort)
+    plan = search_plan(session, filters, sort, matched)
     if plan == "index":
         return _search_statement(session, reader, filters, sort, after, limit)
     if plan != sort:  # best match, too many to rank: newest first
@@ -343,7 +351,19 @@ def list_page(
     read (`ActivityQuery`); here it is only decoded.
     """
     after = service.decode_cursor(cursor, sort) if cursor else None
-    keys = keyset(session, reader=reader, filters=filters, sort=sort, after=after, limit=limit + 1)
+    matched = None  # words: their matches in the full-text index, counted once for both
+    if filters.q and search.terms(filters.q):
+        cap = max(SEARCH_SORTED_UP_TO, CANDIDATE_CAP) + 1
+        matched = search.matches_at_most(session, filters.q, cap)
+    keys = keyset(
+        session,
+        reader=reader,
+        filters=filters,
+        sort=sort,
+        after=after,
+        limit=limit + 1,
+        matched=matched,
+    )
     ids = [row_id for row_id, _ in keys[:limit]]
     loaded = {
         a.id: a
@@ -359,7 +379,7 @@ def list_page(
     if cursor is None and next_cursor is None:
         counted = Count(len(rows), False)  # the whole list is on this page
     else:
-        counted = count(session, reader=reader, filters=filters)
+        counted = count(session, reader=reader, filters=filters, matched=matched)
     return ListPage(rows, counted.total, counted.is_lower_bound, next_cursor, limit)
 
 
@@ -386,7 +406,13 @@ class Count(NamedTuple):
     is_lower_bound: bool
 
 
-def count(session: Session, *, reader: Actor | None, filters: service.ActivityFilters) -> Count:
+def count(
+    session: Session,
+    *,
+    reader: Actor | None,
+    filters: service.ActivityFilters,
+    matched: int | None = None,
+) -> Count:
     """Exact from the aggregates where the filters allow it; else the matches among at most
     CANDIDATE_CAP records read, counted up to COUNT_CAP (a lower bound when either stops)."""
     exact = count_from_aggregates(session, reader=reader, filters=filters)
@@ -395,6 +421,8 @@ def count(session: Session, *, reader: Actor | None, filters: service.ActivityFi
     found = session.scalar(bounded_count_statement(session, reader, filters)) or 0
     if found > COUNT_CAP:
         return Count(COUNT_CAP, True)
+    if filters.q and matched is not None:  # the candidates are the index's first matches
+        return Count(found, min(matched, CANDIDATE_CAP) >= CANDIDATE_CAP)
     read = session.scalar(candidates_read_statement(session, reader, filters)) or 0
     return Count(found, read >= CANDIDATE_CAP)
 
