@@ -149,11 +149,7 @@ def _arm(
         query = query.where(start >= filters.date_from)
     if filters.date_to is not None:
         query = query.where(start <= filters.date_to, _ends_by(filters.date_to))
-    if not checked_on_rows:
-        return query
-    if filters.q:  # each record the range yields, looked up in the full-text index
-        query = query.where(search.matches(filters.q, per_row=True))
-    return service.apply_filters(query, dataclasses.replace(_row_filters(filters), q=None))
+    return service.apply_filters(query, _row_filters(filters)) if checked_on_rows else query
 
 
 def _ends_by(last: date) -> ColumnElement[bool]:
@@ -218,25 +214,25 @@ def keyset(
     return list(session.execute(statement))
 
 
-# A search matching at most this many records reads them from the full-text index and
-# ranks or sorts them; past it, a best-match list is shown newest first and every order
-# walks its index as without words, checking each record against the index as it goes
-# (at least 2% of a million records match then, so a page is soon full).
-SEARCH_SORTED_UP_TO = 20_000
+# Best match ranks the matches when they are at most this many; past it (a common word
+# in a large table, where a rank says little) they are listed most recently logged first,
+# which the full-text index reads in order (its ids, descending) without scoring them all.
+SEARCH_RANKED_UP_TO = 20_000
 
 
 def search_plan(
     session: Session, filters: service.ActivityFilters, sort: str, matched: int | None = None
-) -> str:
-    """How a page is read: "index" (the full-text index's matches, ranked or sorted), or
-    the order to walk the branches in (`sort`; newest first for too many to rank)."""
-    if filters.q and search.terms(filters.q):
-        found = matched
-        if found is None:
-            found = search.matches_at_most(session, filters.q, SEARCH_SORTED_UP_TO + 1)
-        if found <= SEARCH_SORTED_UP_TO:
-            return "index"
-    return "-start" if sort == service.RELEVANCE else sort
+) -> str | None:
+    """How a search's page is read, always from the full-text index's matches: "ranked"
+    (best match), "newest" (best match, too many to rank), "sorted" (another order: the
+    matches sorted). None without words (the branches' index ranges)."""
+    if not (filters.q and search.terms(filters.q)):
+        return None
+    if sort != service.RELEVANCE:
+        return "sorted"
+    if matched is None:
+        matched = search.matches_at_most(session, filters.q, SEARCH_RANKED_UP_TO + 1)
+    return "ranked" if matched <= SEARCH_RANKED_UP_TO else "newest"
 
 
 def _search_statement(
@@ -244,34 +240,47 @@ def _search_statement(
     reader: Actor | None,
     filters: service.ActivityFilters,
     sort: str,
+    plan: str,
     after: tuple[Any, int] | None,
     limit: int,
 ) -> Select:
-    """The page read from the full-text index's matches: joined to their records, checked
-    against the reader and the filters, ranked (best match) or sorted, cut after `after`."""
+    """The page read from the full-text index's matches: joined to their records by id,
+    checked against the reader and the other filters, then ranked (a score, lower is
+    better), taken newest first (the index's own order of ids) or sorted; cut after
+    `after`."""
     assert filters.q
     ident, score, condition, source = search.matched(session, filters.q)
-    key = score if sort == service.RELEVANCE else SORT_COLUMNS[sort.lstrip("-")]
-    inner = (
+    key: Any = {"ranked": score, "newest": ident}.get(plan)
+    if key is None:
+        key = SORT_COLUMNS[sort.lstrip("-")]
+    matches = (
         select(Activity.id.label("id"), key.label("k"))
         .select_from(source)
         .join(Activity, Activity.id == ident)
         .where(condition, policy.visible_activities(reader))
     )
-    inner = service.apply_filters(inner, dataclasses.replace(filters, q=None)).subquery()
-    descending = sort.startswith("-")
+    inner = service.apply_filters(matches, dataclasses.replace(filters, q=None)).subquery()
+    descending = sort.startswith("-") or plan == "newest"
+    by_id_only = plan == "newest" or key is Activity.id
     statement = select(inner.c.id, inner.c.k)
-    if after is not None:
-        if isinstance(after[0], float) != (sort == service.RELEVANCE):
+    if after is not None and sort == service.RELEVANCE:
+        wanted = float if plan == "ranked" else int
+        if not isinstance(after[0], wanted) or isinstance(after[0], bool):
             after = None  # a cursor of the other plan (the matches grew or shrank): restart
-        elif key is Activity.id:
+    if after is not None:
+        if by_id_only:
             statement = statement.where(
                 inner.c.id < after[1] if descending else inner.c.id > after[1]
             )
         else:
             pair, value = tuple_(inner.c.k, inner.c.id), tuple_(*after)
             statement = statement.where(pair < value if descending else pair > value)
-    order = [inner.c.k.desc(), inner.c.id.desc()] if descending else [inner.c.k, inner.c.id]
+    if by_id_only:
+        order = [inner.c.k.desc() if descending else inner.c.k]
+    elif descending:
+        order = [inner.c.k.desc(), inner.c.id.desc()]
+    else:
+        order = [inner.c.k, inner.c.id]
     return statement.order_by(*order).limit(limit)
 
 
@@ -285,14 +294,12 @@ def keyset_statement(
     matched: int | None = None,
 ) -> Select:
     """The page's statement: each branch an ordered, limited index range; merged, cut.
-    Words: see `search_plan`."""
+    Words: the full-text index's matches instead (`search_plan`)."""
     plan = search_plan(session, filters, sort, matched)
-    if plan == "index":
-        return _search_statement(session, reader, filters, sort, after, limit)
-    if plan != sort:  # best match, too many to rank: newest first
-        sort = plan
-        if after is not None and isinstance(after[0], float):
-            after = None
+    if plan is not None:
+        return _search_statement(session, reader, filters, sort, plan, after, limit)
+    if sort == service.RELEVANCE:  # no words to rank by
+        sort, after = "-start", None
     descending = sort.startswith("-")
     column = SORT_COLUMNS[sort.lstrip("-")]
     arms = []
@@ -353,7 +360,7 @@ def list_page(
     after = service.decode_cursor(cursor, sort) if cursor else None
     matched = None  # words: their matches in the full-text index, counted once for both
     if filters.q and search.terms(filters.q):
-        cap = max(SEARCH_SORTED_UP_TO, CANDIDATE_CAP) + 1
+        cap = max(SEARCH_RANKED_UP_TO, CANDIDATE_CAP) + 1
         matched = search.matches_at_most(session, filters.q, cap)
     keys = keyset(
         session,
@@ -384,16 +391,17 @@ def list_page(
 
 
 def _cursor_value(sort: str, value: Any) -> Any:
-    """The value a cursor carries: a best-match score as "r:<float>", else the sort's."""
-    if sort == service.RELEVANCE and isinstance(value, float):
-        return f"r:{value!r}"
+    """The value a cursor carries: a best-match score as "r:<float>" (or, too many to rank,
+    the id as "n:<id>"), else the sort's."""
+    if sort == service.RELEVANCE:
+        return f"r:{value!r}" if isinstance(value, float) else f"n:{int(value)}"
     return _as_sort_value(sort, value)
 
 
 def _as_sort_value(sort: str, value: Any) -> Any:
     """The sort value as the column's Python type (a union's column may come back raw)."""
-    if sort == service.RELEVANCE:  # too many to rank: newest first
-        return value if isinstance(value, float) else _as_sort_value("-start", value)
+    if sort == service.RELEVANCE:  # a score, or an id (too many to rank)
+        return value
     parse = service.SORTS[sort.lstrip("-")].parse
     return parse(value) if isinstance(value, str) and parse is not str else value
 

@@ -91,8 +91,9 @@ _CYRILLIC = {
 # Latin letters that NFKD does not take apart.
 _LATIN = {"đ": "dj", "ß": "ss", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"}
 # Other plain spellings of a word with these letters (indexed, never asked for).
-_ENGLISH = {"š": "sh", "ž": "zh", "č": "ch", "ć": "ch", "đ": "dj"}
-_PLAIN_D = {"đ": "d"}
+_ENGLISH = str.maketrans({"š": "sh", "ž": "zh", "č": "ch", "ć": "ch", "đ": "dj"})
+_PLAIN_D = str.maketrans({"đ": "d"})
+_OTHER_SPELLINGS = "šžčćđ"
 _CYRILLIC_TABLE = str.maketrans(_CYRILLIC)
 _LATIN_TABLE = str.maketrans(_LATIN)
 _WORD = re.compile(r"[^\W_]+")
@@ -113,9 +114,9 @@ def forms(word: str) -> tuple[str, ...]:
     if not plain:
         return ()
     found = [plain]
-    if any(c in latin for c in _ENGLISH):
+    if any(c in latin for c in _OTHER_SPELLINGS):
         for table_ in (_ENGLISH, _PLAIN_D):
-            other = _fold(latin.translate(str.maketrans(table_)))
+            other = _fold(latin.translate(table_))
             if other and other not in found:
                 found.append(other)
     return tuple(found)
@@ -263,11 +264,8 @@ class matches(ColumnElement[bool]):  # noqa: N801 (reads as a function in a quer
     inherit_cache = False
     type = Boolean()
 
-    def __init__(self, query: str, *, per_row: bool = False) -> None:
-        """`per_row`: as a lookup of each record in the index (SQLite: an FTS5 query on the
-        rowid, for a walk that checks few records), not as the set of all matches."""
+    def __init__(self, query: str) -> None:
         self.terms = terms(query)
-        self.per_row = per_row
 
 
 @compiles(matches)
@@ -283,8 +281,6 @@ def _matches_sqlite(element: matches, compiler, **kw):
     if not element.terms:
         return compiler.process(Activity.id.is_(None), **kw)
     ids = select(sqlite_index.c.rowid).where(sqlite_condition(element.terms))
-    if element.per_row:
-        return compiler.process(ids.where(sqlite_index.c.rowid == Activity.id).exists(), **kw)
     return compiler.process(Activity.id.in_(ids), **kw)
 
 
@@ -307,6 +303,7 @@ def matched(session: Session, query: str):
     the index's matches of `query`, with a score where lower is better (bm25; minus
     ts_rank), to join to the activities on the id."""
     found = terms(query)
+    score: ColumnElement[float]
     if session.get_bind().dialect.name == "sqlite":
         score = func.bm25(literal_column(TABLE), type_=Float)
         return sqlite_index.c.rowid, score, sqlite_condition(found), sqlite_index
@@ -537,6 +534,6 @@ def _reindex_renamed(session: Session, _context) -> None:
 
 
 def _name_changed(obj: Location | Partner) -> bool:
-    state = inspect(obj)
+    state: Any = inspect(obj)
     names = ("name", "acronym") if isinstance(obj, Partner) else ("name",)
     return any(state.attrs[n].history.added or state.attrs[n].history.deleted for n in names)

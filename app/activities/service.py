@@ -500,14 +500,16 @@ CURSOR_INVALID = "this cursor is not valid for this list; start again from the f
 
 
 def _relevance_value(text: str) -> Any:
-    """A best-match cursor's value: the score ("r:<float>"), or the start date when the
-    matches were too many to rank (listing.py: they are then listed newest first)."""
-    if text.startswith("r:"):
-        value = float(text[2:])
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(CURSOR_INVALID)
-        return value
-    return date.fromisoformat(text)
+    """A best-match cursor's value: the score ("r:<float>"), or the id when the matches
+    were too many to rank ("n:<id>"; listing.py: they are then listed newest first)."""
+    if text.startswith("n:") and text[2:].isdigit() and len(text) < 14:
+        return int(text[2:])
+    if not text.startswith("r:"):
+        raise ValueError(CURSOR_INVALID)
+    value = float(text[2:])
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(CURSOR_INVALID)
+    return value
 
 
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
