@@ -15,8 +15,9 @@ list_page: the first page, best match first, and the count) for:
   of mission.
 
 Each search is run `--repeat` times after one warm-up; it prints the median and p95 in
-milliseconds, per search and over all of them, and appends the figures to
-bench/.data/search.jsonl.
+milliseconds, per search and over all of them, and the CPU time of this process (on
+SQLite the whole of the search's work, which a busy machine's wall-clock time
+overstates), and appends the figures to bench/.data/search.jsonl.
 
     .venv/bin/python bench/search.py --sizes 100000 --backends sqlite,postgres
     .venv/bin/python bench/search.py --sizes 1000000 --source /work/main/bench/.data
@@ -73,6 +74,14 @@ def copy_database(size: int, backend: str, source: Path | None) -> str | None:
     return make_url(POSTGRES).set(database=name).render_as_string(False)
 
 
+def reused(size: int, backend: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    if backend == "sqlite":
+        return f"sqlite:///{DATA / f'search-{size}.db'}"
+    return make_url(POSTGRES).set(database=f"fieldlog_search_{size}").render_as_string(False)
+
+
 def _admin(sql: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -104,6 +113,7 @@ def time_searches(url: str, repeat: int) -> dict[str, list[float]]:
 
     engine = make_engine(url)
     times: dict[str, list[float]] = {}
+    cpu_times: dict[str, list[float]] = {}
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
@@ -115,9 +125,9 @@ def time_searches(url: str, repeat: int) -> dict[str, list[float]]:
                 for mission in (None, mkd):
                     label = f"{role}: {name}{', MKD' if mission else ''}"
                     filters = service.ActivityFilters(q=q, mission=mission)
-                    samples = []
+                    samples, cpu = [], []
                     for n in range(repeat + 1):
-                        started = time.perf_counter()
+                        started, used = time.perf_counter(), time.process_time()
                         page = listing.list_page(
                             session,
                             reader=reader,
@@ -127,14 +137,23 @@ def time_searches(url: str, repeat: int) -> dict[str, list[float]]:
                         )
                         if n:  # the first is the warm-up
                             samples.append((time.perf_counter() - started) * 1000)
+                            cpu.append((time.process_time() - used) * 1000)
                     times[label] = samples
+                    cpu_times[label] = cpu
                     more = "+" if page.total_is_lower_bound else ""
                     print(
                         f"    {label:<44} median {statistics.median(samples):7.1f} ms  "
-                        f"p95 {p95(samples):7.1f} ms  ({page.total:,}{more} found)",
+                        f"p95 {p95(samples):7.1f} ms  CPU {statistics.median(cpu):6.1f} ms  "
+                        f"({page.total:,}{more} found)",
                         flush=True,
                     )
     engine.dispose()
+    cpu_all = [t for samples in cpu_times.values() for t in samples]
+    print(
+        f"  CPU of this process (all of it, on SQLite, which runs in it): median "
+        f"{statistics.median(cpu_all):.1f} ms, p95 {p95(cpu_all):.1f} ms",
+        flush=True,
+    )
     return times
 
 
@@ -151,12 +170,15 @@ def main() -> None:
     parser.add_argument(
         "--source", type=Path, default=None, help="where the SQLite bench databases are"
     )
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the copies made by an earlier run again"
+    )
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
     for size in (int(s) for s in args.sizes.split(",")):
         for backend in args.backends.split(","):
             print(f"{backend} {size:,}", flush=True)
-            url = copy_database(size, backend, args.source)
+            url = reused(size, backend) if args.reuse else copy_database(size, backend, args.source)
             if url is None:
                 print("  not built yet (bench/databases.py): skipped", flush=True)
                 continue

@@ -227,7 +227,7 @@ def test_a_search_reads_the_full_text_index(db, role, sort, monkeypatch):
     # PostgreSQL rightly reads all of 6,000 rows for a word that many of them hold; a rare
     # one shows the plan it uses at any size (GIN index, then each record by id).
     words = WORD_FILTERS if db.get_bind().dialect.name == "sqlite" else RARE_WORD_FILTERS
-    for limit in (20_000, 0):
+    for limit in (5_000, 0):
         monkeypatch.setattr(listing, "SEARCH_RANKED_UP_TO", limit)
         for name, filters in words.items():
             first = listing.keyset_statement(db, reader, filters, sort, None, 26)

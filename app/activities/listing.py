@@ -217,7 +217,7 @@ def keyset(
 # Best match ranks the matches when they are at most this many; past it (a common word
 # in a large table, where a rank says little) they are listed most recently logged first,
 # which the full-text index reads in order (its ids, descending) without scoring them all.
-SEARCH_RANKED_UP_TO = 20_000
+SEARCH_RANKED_UP_TO = 5_000
 
 
 def search_plan(
