@@ -500,12 +500,19 @@ def rebuild(connection: Connection) -> int:
             )
         )
         return result.rowcount
+    driver = connection.connection.driver_connection
     done, after = 0, 0
     while True:
         rows, names = _text_rows(connection, None, after, 5000)
         if not rows:
             return done
-        put(connection, {r.id: record_document(r, *names[r.id]) for r in rows})
+        documents = [(r.id, record_document(r, *names[r.id])) for r in rows]
+        with (
+            driver.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY {TABLE} (activity_id, document) FROM STDIN") as copy,
+        ):
+            for row in documents:
+                copy.write_row(row)
         done += len(rows)
         after = rows[-1].id
 
