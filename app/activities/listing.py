@@ -357,6 +357,8 @@ def list_page(
     while rows are added before the cursor. The cursor is checked where the query is
     read (`ActivityQuery`); here it is only decoded.
     """
+    if sort == service.RELEVANCE and not search.terms(filters.q):
+        sort = "-start"  # no words to rank by
     after = service.decode_cursor(cursor, sort) if cursor else None
     matched = None  # words: their matches in the full-text index, counted once for both
     if filters.q and search.terms(filters.q):

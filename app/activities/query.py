@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
-from app.activities import listing, service
+from app.activities import listing, search, service
 from app.config import get_settings
 from app.errors import FieldError, ValidationFailed
 from app.missions import service as missions
@@ -44,7 +44,15 @@ SortChoice = Literal[tuple(SORT_CHOICES)]  # type: ignore[valid-type]
 
 def default_sort(q: str | None) -> str:
     """Best match when words are searched for, else newest first."""
-    return service.RELEVANCE if q and q.strip() else DEFAULT_SORT
+    return service.RELEVANCE if search.terms(q) else DEFAULT_SORT
+
+
+def effective_sort(sort: str | None, q: str | None) -> str:
+    """The order a list is read in: as asked, or the default; best match without words to
+    rank by is newest first."""
+    if sort is None or (sort == service.RELEVANCE and not search.terms(q)):
+        return default_sort(q)
+    return sort
 
 
 class ActivityFilterQuery(PeriodQuery):
@@ -141,13 +149,13 @@ class ActivityQuery(ActivityFilterQuery):
     def _cursor_fits_this_list(cls, cursor: str | None, info: ValidationInfo):
         """A cursor is only good for the order it was made in; a bad order is its own error."""
         if cursor is not None and "sort" in info.data:
-            service.decode_cursor(cursor, info.data["sort"] or default_sort(info.data.get("q")))
+            service.decode_cursor(cursor, effective_sort(info.data["sort"], info.data.get("q")))
         return cursor
 
     @property
     def order(self) -> str:
         """The order asked for, or the default for the words given."""
-        return self.sort or default_sort(self.q)
+        return effective_sort(self.sort, self.q)
 
     def page_size(self, default: int | None = None) -> int:
         """The rows to show: as asked (or `default` if not asked), capped by the settings."""
