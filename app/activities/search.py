@@ -216,7 +216,8 @@ def _matched_at(text_: str, wanted: Sequence[str]) -> int | None:
 def snippet(record: Any, query: str | None, width: int = 160) -> Markup:
     """Where else than the title the words were found, highlighted: the first text field
     with a match (cut to about `width` characters around it), and the matching location
-    and partner names. Empty when the title holds every match."""
+    and partner names (those the title does not already show). Empty when the title
+    holds every match."""
     wanted = terms(query)
     if not wanted:
         return Markup("")
@@ -235,8 +236,9 @@ def snippet(record: Any, query: str | None, width: int = 160) -> Markup:
         text_ = ("…" if start else "") + cut + ("…" if start + width < len(value) else "")
         parts.append(highlight(text_, query))
         break
+    title = getattr(record, "title", "") or ""
     for linked in (*getattr(record, "locations", ()), *getattr(record, "partners", ())):
-        if _matched_at(linked.name, wanted) is not None:
+        if linked.name not in title and _matched_at(linked.name, wanted) is not None:
             parts.append(highlight(linked.name, query))
     return Markup(" · ").join(parts)
 
