@@ -326,3 +326,20 @@ def test_the_api_searches_the_same_way(client):
     assert ids("Presevo", sort="relevance") == latin
     bad = client.get("/api/v1/activities", params={"q": "x", "sort": "relevant"})
     assert bad.status_code == 422
+
+
+def test_the_rebuild_command_repairs_the_index(engine, cli_database):
+    """`fieldlog rebuild-search` indexes every record again (after rows changed by hand)."""
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+
+    with unit_of_work(engine) as session:
+        search.remove(session, list(session.scalars(select(Activity.id))))
+        session.execute(text("UPDATE activities SET title = 'Manatee count' WHERE id = 1"))
+    result = CliRunner().invoke(cli, ["rebuild-search"])
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt" in result.output
+    with unit_of_work(engine, write=False) as session:
+        assert found(session, "manatee", reader=demo_user(session, "hom.mkd")) == [1]
+        assert set(index_rows(session)) == set(session.scalars(select(Activity.id)))
