@@ -164,6 +164,17 @@ def rebuild_aggregates() -> None:
     typer.echo("Dashboard aggregates recounted from the activities.")
 
 
+@app.command("rebuild-search")
+def rebuild_search() -> None:
+    """Index every activity for search again (after changing rows by hand)."""
+    from app.activities.search import rebuild
+    from app.db import unit_of_work
+
+    with unit_of_work() as session:
+        count = rebuild(session.connection())
+    typer.echo(f"Search index rebuilt: {count:,} activities.")
+
+
 # Asked for at the prompt, twice, never echoed (nor kept in the shell's history).
 NewPassword = Annotated[
     str,

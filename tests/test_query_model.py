@@ -106,6 +106,8 @@ def activities_page(client, params: dict) -> tuple:
     titles = re.findall(r'class="title-cell"><a href="/activities/\d+">(.*?)</a>', response.text)
     total = int(re.search(r"<strong>([\d,]+) activit", response.text).group(1).replace(",", ""))
     assert total == len(titles)
+    # a search marks the words it found (<mark>): the titles are the text without the marks
+    titles = [re.sub(r"</?mark>", "", t) for t in titles]
     return (ROWS, sorted(html.unescape(t) for t in titles))
 
 

@@ -1,9 +1,9 @@
 """Writing many new activities at once: a spreadsheet import, the seed, the demo data.
 
 The bulk counterpart of writes.py, with the same promise: the rows, their links, the
-dashboard aggregates and the audit trail all go in the caller's transaction, so they
-are committed together or not at all. It is built for speed: records are plain
-objects (not ORM instances), ids are reserved up front so rows go in with one COPY
+dashboard aggregates, the search index and the audit trail all go in the caller's
+transaction, so they are committed together or not at all. It is built for speed: records
+are plain objects (not ORM instances), ids are reserved up front so rows go in with one COPY
 (PostgreSQL) or executemany INSERT (SQLite) per batch, and the aggregates are summed
 in a Tally and added once at the end.
 """
@@ -20,7 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.activities import aggregates
+from app.activities import aggregates, search
 from app.activities import service as activities
 from app.activities.models import (
     Activity,
@@ -124,6 +124,8 @@ def write_many(
     """
     now = utcnow()
     tally = aggregates.Tally()
+    names = search.NameBook(session)
+    sqlite = session.get_bind().dialect.name == "sqlite"
     written, first_id, last_id = 0, None, None
     records = iter(records)
     while batch := list(islice(records, BATCH)):
@@ -164,6 +166,7 @@ def write_many(
             (AuditEntry.__table__, entries),
         ):
             insert_rows(session, table, payload)
+        search.insert_bulk(session, search.bulk_rows(names, batch, sqlite))
         written += len(batch)
         low, high = min(r.id for r in batch), max(r.id for r in batch)
         first_id = low if first_id is None else min(first_id, low)

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from app.accounts.actor import Actor
-from app.activities import counting, policy, service
+from app.activities import counting, policy, search, service
 from app.activities.aggregate_models import ActivityStat
 from app.activities.models import Activity, activity_other_missions
 from app.missions.models import Mission
@@ -206,9 +206,82 @@ def keyset(
     sort: str,
     after: tuple[Any, int] | None,
     limit: int,
+    matched: int | None = None,
 ) -> list[tuple[int, Any]]:
-    """(id, sort value) of the next `limit` visible matches after `after`, in order."""
-    return list(session.execute(keyset_statement(session, reader, filters, sort, after, limit)))
+    """(id, sort value) of the next `limit` visible matches after `after`, in order.
+    `matched`: the words' matches in the full-text index, if counted already."""
+    statement = keyset_statement(session, reader, filters, sort, after, limit, matched)
+    return list(session.execute(statement))
+
+
+# Best match ranks the matches when they are at most this many; past it (a common word
+# in a large table, where a rank says little) they are listed most recently logged first,
+# which the full-text index reads in order (its ids, descending) without scoring them all.
+SEARCH_RANKED_UP_TO = 5_000
+
+
+def search_plan(
+    session: Session, filters: service.ActivityFilters, sort: str, matched: int | None = None
+) -> str | None:
+    """How a search's page is read, always from the full-text index's matches: "ranked"
+    (best match), "newest" (best match, too many to rank), "sorted" (another order: the
+    matches sorted). None without words (the branches' index ranges)."""
+    if not (filters.q and search.terms(filters.q)):
+        return None
+    if sort != service.RELEVANCE:
+        return "sorted"
+    if matched is None:
+        matched = search.matches_at_most(session, filters.q, SEARCH_RANKED_UP_TO + 1)
+    return "ranked" if matched <= SEARCH_RANKED_UP_TO else "newest"
+
+
+def _search_statement(
+    session: Session,
+    reader: Actor | None,
+    filters: service.ActivityFilters,
+    sort: str,
+    plan: str,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> Select:
+    """The page read from the full-text index's matches: joined to their records by id,
+    checked against the reader and the other filters, then ranked (a score, lower is
+    better), taken newest first (the index's own order of ids) or sorted; cut after
+    `after`."""
+    assert filters.q
+    ident, score, condition, source = search.matched(session, filters.q)
+    key: Any = {"ranked": score, "newest": ident}.get(plan)
+    if key is None:
+        key = SORT_COLUMNS[sort.lstrip("-")]
+    matches = (
+        select(Activity.id.label("id"), key.label("k"))
+        .select_from(source)
+        .join(Activity, Activity.id == ident)
+        .where(condition, policy.visible_activities(reader))
+    )
+    inner = service.apply_filters(matches, dataclasses.replace(filters, q=None)).subquery()
+    descending = sort.startswith("-") or plan == "newest"
+    by_id_only = plan == "newest" or key is Activity.id
+    statement = select(inner.c.id, inner.c.k)
+    if after is not None and sort == service.RELEVANCE:
+        wanted = float if plan == "ranked" else int
+        if not isinstance(after[0], wanted) or isinstance(after[0], bool):
+            after = None  # a cursor of the other plan (the matches grew or shrank): restart
+    if after is not None:
+        if by_id_only:
+            statement = statement.where(
+                inner.c.id < after[1] if descending else inner.c.id > after[1]
+            )
+        else:
+            pair, value = tuple_(inner.c.k, inner.c.id), tuple_(*after)
+            statement = statement.where(pair < value if descending else pair > value)
+    if by_id_only:
+        order = [inner.c.k.desc() if descending else inner.c.k]
+    elif descending:
+        order = [inner.c.k.desc(), inner.c.id.desc()]
+    else:
+        order = [inner.c.k, inner.c.id]
+    return statement.order_by(*order).limit(limit)
 
 
 def keyset_statement(
@@ -218,8 +291,15 @@ def keyset_statement(
     sort: str,
     after: tuple[Any, int] | None,
     limit: int,
+    matched: int | None = None,
 ) -> Select:
-    """The page's statement: each branch an ordered, limited index range; merged, cut."""
+    """The page's statement: each branch an ordered, limited index range; merged, cut.
+    Words: the full-text index's matches instead (`search_plan`)."""
+    plan = search_plan(session, filters, sort, matched)
+    if plan is not None:
+        return _search_statement(session, reader, filters, sort, plan, after, limit)
+    if sort == service.RELEVANCE:  # no words to rank by
+        sort, after = "-start", None
     descending = sort.startswith("-")
     column = SORT_COLUMNS[sort.lstrip("-")]
     arms = []
@@ -277,8 +357,22 @@ def list_page(
     while rows are added before the cursor. The cursor is checked where the query is
     read (`ActivityQuery`); here it is only decoded.
     """
+    if sort == service.RELEVANCE and not search.terms(filters.q):
+        sort = "-start"  # no words to rank by
     after = service.decode_cursor(cursor, sort) if cursor else None
-    keys = keyset(session, reader=reader, filters=filters, sort=sort, after=after, limit=limit + 1)
+    matched = None  # words: their matches in the full-text index, counted once for both
+    if filters.q and search.terms(filters.q):
+        cap = max(SEARCH_RANKED_UP_TO, CANDIDATE_CAP) + 1
+        matched = search.matches_at_most(session, filters.q, cap)
+    keys = keyset(
+        session,
+        reader=reader,
+        filters=filters,
+        sort=sort,
+        after=after,
+        limit=limit + 1,
+        matched=matched,
+    )
     ids = [row_id for row_id, _ in keys[:limit]]
     loaded = {
         a.id: a
@@ -290,16 +384,26 @@ def list_page(
     next_cursor = None
     if len(keys) > limit:
         last_id, last_value = keys[limit - 1]
-        next_cursor = service.encode_cursor(sort, _as_sort_value(sort, last_value), last_id)
+        next_cursor = service.encode_cursor(sort, _cursor_value(sort, last_value), last_id)
     if cursor is None and next_cursor is None:
         counted = Count(len(rows), False)  # the whole list is on this page
     else:
-        counted = count(session, reader=reader, filters=filters)
+        counted = count(session, reader=reader, filters=filters, matched=matched)
     return ListPage(rows, counted.total, counted.is_lower_bound, next_cursor, limit)
+
+
+def _cursor_value(sort: str, value: Any) -> Any:
+    """The value a cursor carries: a best-match score as "r:<float>" (or, too many to rank,
+    the id as "n:<id>"), else the sort's."""
+    if sort == service.RELEVANCE:
+        return f"r:{value!r}" if isinstance(value, float) else f"n:{int(value)}"
+    return _as_sort_value(sort, value)
 
 
 def _as_sort_value(sort: str, value: Any) -> Any:
     """The sort value as the column's Python type (a union's column may come back raw)."""
+    if sort == service.RELEVANCE:  # a score, or an id (too many to rank)
+        return value
     parse = service.SORTS[sort.lstrip("-")].parse
     return parse(value) if isinstance(value, str) and parse is not str else value
 
@@ -312,7 +416,13 @@ class Count(NamedTuple):
     is_lower_bound: bool
 
 
-def count(session: Session, *, reader: Actor | None, filters: service.ActivityFilters) -> Count:
+def count(
+    session: Session,
+    *,
+    reader: Actor | None,
+    filters: service.ActivityFilters,
+    matched: int | None = None,
+) -> Count:
     """Exact from the aggregates where the filters allow it; else the matches among at most
     CANDIDATE_CAP records read, counted up to COUNT_CAP (a lower bound when either stops)."""
     exact = count_from_aggregates(session, reader=reader, filters=filters)
@@ -321,6 +431,8 @@ def count(session: Session, *, reader: Actor | None, filters: service.ActivityFi
     found = session.scalar(bounded_count_statement(session, reader, filters)) or 0
     if found > COUNT_CAP:
         return Count(COUNT_CAP, True)
+    if filters.q and matched is not None:  # the candidates are the index's first matches
+        return Count(found, min(matched, CANDIDATE_CAP) >= CANDIDATE_CAP)
     read = session.scalar(candidates_read_statement(session, reader, filters)) or 0
     return Count(found, read >= CANDIDATE_CAP)
 
@@ -355,6 +467,8 @@ def bounded_count_statement(
 ) -> Select:
     """count(*) of the matches among the candidates, at most COUNT_CAP + 1 of them: words,
     a location, a type are checked on each candidate read, never on the whole table."""
+    if filters.q:
+        return _search_count_statement(session, reader, filters)
     candidates = _candidates(session, reader, filters)
     if candidates is None:
         return select(literal(0))
@@ -366,10 +480,39 @@ def bounded_count_statement(
     return select(func.count()).select_from(capped)
 
 
+def _search_count_statement(
+    session: Session, reader: Actor | None, filters: service.ActivityFilters
+) -> Select:
+    """Words: the candidates are the full-text index's first CANDIDATE_CAP matches (ids
+    from the index alone); each is looked up by id and checked against the reader and the
+    other filters, up to COUNT_CAP + 1 matches."""
+    assert filters.q
+    if not search.terms(filters.q):
+        return select(literal(0))
+    ident, _, condition, source = search.matched(session, filters.q)
+    candidates = (
+        select(ident.label("id")).select_from(source).where(condition).limit(CANDIDATE_CAP)
+    ).subquery()
+    matches = (
+        select(Activity.id)
+        .select_from(candidates)
+        .join(Activity, Activity.id == candidates.c.id)
+        .where(policy.visible_activities(reader))
+    )
+    matches = service.apply_filters(matches, dataclasses.replace(filters, q=None))
+    return select(func.count()).select_from(matches.limit(COUNT_CAP + 1).subquery())
+
+
 def candidates_read_statement(
     session: Session, reader: Actor | None, filters: service.ActivityFilters
 ) -> Select:
     """How many candidates the count read (CANDIDATE_CAP: it stopped there)."""
+    if filters.q:
+        if not search.terms(filters.q):
+            return select(literal(0))
+        ident, _, condition, source = search.matched(session, filters.q)
+        read = select(ident).select_from(source).where(condition).limit(CANDIDATE_CAP)
+        return select(func.count()).select_from(read.subquery())
     candidates = _candidates(session, reader, filters)
     if candidates is None:
         return select(literal(0))

@@ -21,6 +21,7 @@ from app.activities import (
     policy,
     presets,
     query,
+    search,
     service,
     workflow,
 )
@@ -108,10 +109,13 @@ def activity_list(request: Request, session: SessionDep, user: SignedIn):
             "filtered": any(form[k] for k in query.FILTER_KEYS if k != "sort"),
             "more_open": bool(errors)
             or any(form[k] for k in query.FILTER_KEYS if k not in ("q", "sort"))
-            or form["sort"] not in ("", query.DEFAULT_SORT),
+            or form["sort"] not in ("", query.default_sort(form["q"])),
             "missions": missions.get_all(session),
             "locations": query.location_choices(session),
             "sort_labels": query.SORT_LABELS,
+            "default_sort": query.default_sort(form["q"]),
+            "highlight": search.highlight,
+            "snippet": search.snippet,
             "notice": NOTICES.get(params.get("done", "")),
         },
         status_code=422 if errors else 200,

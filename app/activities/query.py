@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
-from app.activities import listing, service
+from app.activities import listing, search, service
 from app.config import get_settings
 from app.errors import FieldError, ValidationFailed
 from app.missions import countries
@@ -28,6 +28,7 @@ from app.vocab import ActivityType, Provenance, ResponseArea, Status, Theme
 PAGE_SIZE = 25  # the page's default; the API's is ActivityQuery.limit's
 MAX_LIMIT = 1000
 SORT_LABELS = {
+    service.RELEVANCE: "Best match",
     "-start": "Newest first",
     "start": "Oldest first",
     "title": "Title A–Z",
@@ -38,7 +39,21 @@ SORT_LABELS = {
     "created": "First logged",
 }
 DEFAULT_SORT = "-start"
-SortChoice = Literal[tuple(service.SORT_CHOICES)]  # type: ignore[valid-type]
+SORT_CHOICES = [service.RELEVANCE, *service.SORT_CHOICES]
+SortChoice = Literal[tuple(SORT_CHOICES)]  # type: ignore[valid-type]
+
+
+def default_sort(q: str | None) -> str:
+    """Best match when words are searched for, else newest first."""
+    return service.RELEVANCE if search.terms(q) else DEFAULT_SORT
+
+
+def effective_sort(sort: str | None, q: str | None) -> str:
+    """The order a list is read in: as asked, or the default; best match without words to
+    rank by is newest first."""
+    if sort is None or (sort == service.RELEVANCE and not search.terms(q)):
+        return default_sort(q)
+    return sort
 
 
 class ActivityFilterQuery(PeriodQuery):
@@ -66,7 +81,10 @@ class ActivityFilterQuery(PeriodQuery):
         default=None, description="How the record came in."
     )
     q: Annotated[str, Field(max_length=200), NoNul] | None = Field(
-        default=None, description="Words in title or summary."
+        default=None,
+        description="Words to search for, in any spelling (Latin or Cyrillic, with or "
+        "without diacritics), as word beginnings: all must appear in the title, summary, "
+        "observations, outcome, review comment, or a location's or partner's name.",
     )
     joint: bool = Field(default=False, description="Only activities with other missions.")
 
@@ -107,10 +125,17 @@ def _unknown(name: str, code: str) -> FieldError:
 class ActivityQuery(ActivityFilterQuery):
     """The filters, and which page of the list in which order."""
 
-    sort: Annotated[
-        SortChoice,  # type: ignore[valid-type]
-        refused_as(f"choose one of the listed orders: {', '.join(service.SORT_CHOICES)}"),
-    ] = Field(default=DEFAULT_SORT, description="Field, '-' for descending.")
+    sort: (
+        Annotated[
+            SortChoice,  # type: ignore[valid-type]
+            refused_as(f"choose one of the listed orders: {', '.join(SORT_CHOICES)}"),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="Field, '-' for descending; 'relevance' for the best matches of `q` "
+        "first (the default with `q`; '-start' without).",
+    )
     cursor: str | None = Field(
         default=None, max_length=500, description="`next_cursor` of the page before."
     )
@@ -125,8 +150,13 @@ class ActivityQuery(ActivityFilterQuery):
     def _cursor_fits_this_list(cls, cursor: str | None, info: ValidationInfo):
         """A cursor is only good for the order it was made in; a bad order is its own error."""
         if cursor is not None and "sort" in info.data:
-            service.decode_cursor(cursor, info.data["sort"])
+            service.decode_cursor(cursor, effective_sort(info.data["sort"], info.data.get("q")))
         return cursor
+
+    @property
+    def order(self) -> str:
+        """The order asked for, or the default for the words given."""
+        return effective_sort(self.sort, self.q)
 
     def page_size(self, default: int | None = None) -> int:
         """The rows to show: as asked (or `default` if not asked), capped by the settings."""
@@ -142,7 +172,7 @@ class ActivityQuery(ActivityFilterQuery):
             session,
             reader=reader,
             filters=self.filters(session),
-            sort=self.sort,
+            sort=self.order,
             limit=self.page_size(default_limit),
             cursor=self.cursor,
         )
@@ -188,7 +218,8 @@ def location_choices(session: Session) -> list[tuple[str, list[Location]]]:
 
 
 def query_string(form: dict[str, str], **extra) -> str:
-    pairs = [(k, v) for k, v in form.items() if v and not (k == "sort" and v == DEFAULT_SORT)]
+    default = default_sort(form.get("q"))
+    pairs = [(k, v) for k, v in form.items() if v and not (k == "sort" and v == default)]
     pairs += [(k, str(v)) for k, v in extra.items() if v not in (None, "")]
     return urlencode(pairs)
 

@@ -23,7 +23,7 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.accounts.actor import Actor
-from app.activities import policy, writes
+from app.activities import policy, search, writes
 from app.activities.counting import wholly_within_sql
 from app.activities.fields import ALL_TYPE_FIELDS, TYPE_FIELDS
 from app.activities.models import (
@@ -463,14 +463,8 @@ def apply_filters(query: Select, filters: ActivityFilters) -> Select:
         # the dashboards' rule: all of the record's (partial) date lies in the period
         query = query.where(wholly_within_sql(filters.date_from, filters.date_to))
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern += "%"
-        query = query.where(
-            or_(
-                Activity.title.ilike(pattern, escape="\\"),
-                Activity.summary.ilike(pattern, escape="\\"),
-            )
-        )
+        # the full-text index's matches (search.py): every word, as a prefix, in any spelling
+        query = query.where(search.matches(filters.q))
     if filters.joint is True:
         query = query.where(Activity.is_joint.is_(True))
     return query
@@ -491,6 +485,8 @@ SORTS = {
     "updated": Sort(Activity.updated_at, datetime.fromisoformat),
 }
 SORT_CHOICES = [*SORTS, *(f"-{name}" for name in SORTS)]
+# A search's own order: the best matches first (search.py), the default when words are given.
+RELEVANCE = "relevance"
 
 
 def encode_cursor(sort: str, value: Any, row_id: int) -> str:
@@ -501,6 +497,19 @@ def encode_cursor(sort: str, value: Any, row_id: int) -> str:
 
 
 CURSOR_INVALID = "this cursor is not valid for this list; start again from the first page"
+
+
+def _relevance_value(text: str) -> Any:
+    """A best-match cursor's value: the score ("r:<float>"), or the id when the matches
+    were too many to rank ("n:<id>"; listing.py: they are then listed newest first)."""
+    if text.startswith("n:") and text[2:].isdigit() and len(text) < 14:
+        return int(text[2:])
+    if not text.startswith("r:"):
+        raise ValueError(CURSOR_INVALID)
+    value = float(text[2:])
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(CURSOR_INVALID)
+    return value
 
 
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
@@ -520,7 +529,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
             raise ValueError(CURSOR_INVALID)
         if "\x00" in text or len(text) > 300:
             raise ValueError(CURSOR_INVALID)
-        value = SORTS[sort.lstrip("-")].parse(text)
+        value = _relevance_value(text) if sort == RELEVANCE else SORTS[sort.lstrip("-")].parse(text)
         if getattr(value, "tzinfo", None) is not None:
             raise ValueError(CURSOR_INVALID)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):

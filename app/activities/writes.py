@@ -1,10 +1,10 @@
 """The one way a single activity is written: added, changed or deleted.
 
-Each function here makes the change, adds its difference to the dashboard aggregates
-and appends its audit entry, all in the caller's transaction, so a caller cannot
-change a record and forget either; if anything fails, the transaction's rollback
-takes all three back together. Loads of many new records go through bulk.py, which
-does the same for thousands at a time.
+Each function here makes the change, adds its difference to the dashboard aggregates,
+re-indexes it for search (search.py) and appends its audit entry, all in the caller's
+transaction, so a caller cannot change a record and forget any; if anything fails, the
+transaction's rollback takes them all back together. Loads of many new records go
+through bulk.py, which does the same for thousands at a time.
 
 `actor_id` is the signed-in user's id, or None for the system (seed loader, CLI).
 """
@@ -18,7 +18,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from app.activities import aggregates
+from app.activities import aggregates, search
 from app.activities import service as activities
 from app.activities.models import Activity
 from app.audit import service as audit
@@ -34,6 +34,7 @@ def add(
     session.add(activity)
     session.flush()
     aggregates.record_change(session, None, aggregates.Facts.of(activity))
+    search.index_activity(session, activity)
     audit.record(
         session,
         action="create",
@@ -80,6 +81,7 @@ def change(
         return
     result.recorded = True
     aggregates.record_change(session, before_facts, aggregates.Facts.of(activity))
+    search.index_activity(session, activity)
     if action == "transition":
         before_entry = {name: before[name] for name in TRANSITION_FIELDS}
         after_entry = {name: after[name] for name in TRANSITION_FIELDS}
@@ -108,5 +110,6 @@ def delete(session: Session, activity: Activity, *, actor_id: int | None) -> Non
         before=activities.snapshot(activity),
         user_id=actor_id,
     )
+    search.remove(session, [activity.id])
     session.delete(activity)
     session.flush()
