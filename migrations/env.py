@@ -18,7 +18,7 @@ target_metadata = Base.metadata
 
 
 def _include_name(name, type_, parent_names) -> bool:
-    """The full-text index (migration 0012) differs between the databases (an FTS5 table
+    """The full-text index (migration 0015) differs between the databases (an FTS5 table
     and its shadow tables on SQLite), so it is not on the models: comparisons skip it."""
     return not (type_ == "table" and name and name.startswith("activity_search"))
 

@@ -14,7 +14,7 @@ def _tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
         names = set(inspect(engine).get_table_names()) - {"alembic_version"}
-        # the full-text index (0012): not on the models, as it differs between databases
+        # the full-text index (0015): not on the models, as it differs between databases
         return {n for n in names if not n.startswith("activity_search")}
     finally:
         engine.dispose()

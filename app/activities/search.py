@@ -15,7 +15,7 @@ So the databases see plain ASCII words and neither needs a language configuratio
 `unicode61` tokenizer; PostgreSQL's `simple` configuration). A query's words are matched
 as prefixes, all of them (AND).
 
-Storage (migration 0012): on SQLite `activity_search` is an FTS5 table whose rowid is the
+Storage (migration 0015): on SQLite `activity_search` is an FTS5 table whose rowid is the
 activity's id; on PostgreSQL a table (activity_id, document, tsv) with `tsv` a stored
 generated `to_tsvector('simple', document)` under a GIN index.
 
@@ -425,7 +425,7 @@ def insert_bulk(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 # For COPY on PostgreSQL (tsv is generated from the document); not on Base.metadata, as
-# the table differs between the databases (migration 0012 makes it).
+# the table differs between the databases (migration 0015 makes it).
 _POSTGRES_LOAD = Table(
     TABLE,
     MetaData(),

@@ -6,8 +6,8 @@ to_tsvector('simple', document), under a GIN index. The documents are normalised
 Python (app/activities/search.py), so the backfill calls it: on SQLite as a function of
 one INSERT…SELECT, on PostgreSQL in batches of 5,000.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30 13:00:00.000000
 
 Every migration is revertable: downgrade() undoes exactly what upgrade() does.
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
