@@ -33,7 +33,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.actor import Actor
-from app.activities import listing
+from app.activities import listing, policy
 from app.activities.fields import ALL_TYPE_FIELDS, LIST_WIDGETS, Widget
 from app.activities.models import Activity
 from app.activities.service import ActivityFilters, apply_filters
@@ -288,18 +288,16 @@ def filters_in_words(filters: ActivityFilters) -> list[tuple[str, str]]:
 
 
 def _visible_words(reader: Actor | None, everything: bool) -> str:
-    from app.accounts.policy import CPC_DESK, MISSION_ROLES
-
+    """The visibility rule (app/activities/policy.py) in words, for this reader."""
     if everything or reader is None:
         return "Every record (exported by the system)"
-    if reader.role in MISSION_ROLES and reader.mission is not None:
-        return (
-            f"The records the reader may see: every record of {reader.mission.code} "
-            "in any status, and the approved records of the other missions"
-        )
-    if reader.role == CPC_DESK:
-        return "The records the reader may see: submitted and approved records of every mission"
-    return "The records the reader may see: approved records of every mission"
+    prefix = "The records the reader may see: "
+    if not policy.statuses_apart(reader):
+        return prefix + "approved records of every mission"
+    if policy.is_desk(reader):
+        return prefix + "submitted and approved records of every mission"
+    own = reader.mission.code if reader.mission is not None else "their mission"
+    return prefix + f"every record of {own} in any status, and the approved records of the others"
 
 
 def describe(filters: ActivityFilters, reader: Actor | None, *, everything: bool = False) -> About:
