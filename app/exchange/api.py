@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -137,17 +136,21 @@ def import_activities(session: SessionDep, user: MissionStaff, file: Annotated[U
     return result_json(result)
 
 
-def export_response(request: Request, filters: ActivityFilters, user, fmt: str, hxl: bool):
-    engine = request.app.state.engine
-    records = exporter.activities(engine, filters=filters, reader=user)
-    headers = {"Content-Disposition": f'attachment; filename="fieldlog-activities.{fmt}"'}
-    body: Iterator[str] | Iterator[bytes]
-    if fmt == "csv":
-        body = exporter.csv_chunks(records, hxl=hxl)
-    elif fmt == "json":
-        body = exporter.json_chunks(records)
-    else:
-        body = exporter.file_chunks(exporter.write_xlsx(records, hxl=hxl))
+def export_response(
+    request: Request,
+    filters: ActivityFilters,
+    user,
+    fmt: str,
+    *,
+    hxl: bool = False,
+    codes: bool = True,
+) -> StreamingResponse:
+    """The export streamed as a download (the API's and the pages' one answer)."""
+    suffix = "" if codes else "-readable"
+    headers = {"Content-Disposition": f'attachment; filename="fieldlog-activities{suffix}.{fmt}"'}
+    body = exporter.stream(
+        request.app.state.engine, reader=user, filters=filters, fmt=fmt, codes=codes, hxl=hxl
+    )
     return StreamingResponse(body, media_type=MEDIA[fmt], headers=headers)
 
 
@@ -172,13 +175,23 @@ def export_activities(
     user: SignedIn,
     query: Annotated[ActivityFilterQuery, Query()],
     hxl: Annotated[bool, Query(description="Add the HXL hashtag row (CSV, XLSX).")] = False,
+    labels: Annotated[
+        bool,
+        Query(
+            description="Readable labels and names instead of codes (as the pages' exports "
+            "give by default); an XLSX then has the codes on a second sheet."
+        ),
+    ] = False,
 ):
     """Every activity matching the list's filters that you may see, streamed.
 
-    The same filters as GET /api/v1/activities; the file kind is the path's ending.
+    The same filters as GET /api/v1/activities; the file kind is the path's ending. The
+    cells hold codes, as the import template does (the file imports again), unless
+    `labels` is set. An XLSX also has a sheet saying what it holds: the filters in
+    words, the period, who exported it and when.
     """
     fmt = request.url.path.rsplit(".", 1)[-1]
-    return export_response(request, query.filters(session), user, fmt, hxl)
+    return export_response(request, query.filters(session), user, fmt, hxl=hxl, codes=not labels)
 
 
 @router.get(

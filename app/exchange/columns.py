@@ -22,6 +22,7 @@ from app.vocab import Labelled
 @dataclass(frozen=True)
 class Column:
     name: str
+    label: str  # the header of a readable export
     hxl: str
     help: str
     widget: Widget
@@ -34,6 +35,7 @@ class Column:
 COLUMNS: list[Column] = [
     Column(
         name=field.name,
+        label=field.label,
         hxl=field.hxl,
         help=field.help,
         widget=field.widget,

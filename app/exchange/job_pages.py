@@ -156,7 +156,7 @@ def start_export(
     if errors:
         from app.exchange.pages import import_context
 
-        context = import_context(session, user, export_errors=errors, export_form=fields)
+        context = import_context(session, user, job_export_errors=errors, job_export_form=fields)
         return render(request, "exchange/import.html", context, status_code=422)
     what = ", ".join(f"{k} {v}" for k, v in params.items()) or "everything you may see"
     return start(

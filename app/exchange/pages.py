@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Query, Request, Response, UploadFile
+from pydantic import ValidationError
 
 from app.accounts.deps import MissionStaff, SignedIn
+from app.activities import query as list_query
 from app.deps import SessionDep
+from app.errors import ValidationFailed
 from app.exchange import importer, job_pages, jobs, report, runner
-from app.exchange.api import read_upload
+from app.exchange.api import export_response, read_upload
 from app.exchange.reading import MAX_BYTES, MAX_ROWS, FileRefused, FileTooLarge
 from app.exchange.reading import _limit_bytes as limit_bytes
 from app.missions import service as missions
@@ -22,20 +25,93 @@ SHOWN_ERRORS = runner.SHOWN_ERRORS
 errors_csv = runner.errors_csv  # every bad cell as CSV (the job's download, the API's tests)
 
 
-def import_context(session, user, **extra) -> dict:
+# The export form's own choices, beside the list's filters.
+EXPORT_OPTIONS = ("codes", "hxl")
+YES = frozenset({"1", "true", "on", "yes"})
+
+
+def export_form(params, user) -> dict[str, str]:
+    """The export form as typed (the list's filters, and the options). Opened without any,
+    it proposes the reader's own mission, as the list's links do not."""
+    form = list_query.typed(params)
+    form.pop("sort", None)
+    for name in EXPORT_OPTIONS:
+        form[name] = (params.get(name) or "").strip()
+    if not any(form.values()) and user.mission is not None:
+        form["mission"] = user.mission.code
+    return form
+
+
+def import_context(session, user, *, export: dict[str, str] | None = None, **extra) -> dict:
     return {
         "missions": missions.get_all(session),
+        "locations": list_query.location_choices(session),
         "max_mb": MAX_BYTES // 1_048_576,
         "max_rows": MAX_ROWS,
         "recent_jobs": jobs.recent_for(session, user, limit=5),
+        "export": export if export is not None else export_form({}, user),
+        "export_errors": {},
         **extra,
     }
 
 
 @router.get("/imports")
 def import_page(request: Request, session: SessionDep, user: SignedIn):
-    """Import a spreadsheet (mission staff) and export lists (everyone signed in)."""
-    return render(request, "exchange/import.html", import_context(session, user))
+    """Import a spreadsheet (mission staff) and export lists (everyone signed in); the
+    export form starts from the filters in the address (a list's "more options" link)."""
+    form = export_form(request.query_params, user)
+    return render(request, "exchange/import.html", import_context(session, user, export=form))
+
+
+def _filter_params(params) -> dict[str, str]:
+    """The list's filters from the address, as the list reads them (nothing else)."""
+    keys = [k for k in list_query.FILTER_KEYS if k != "sort"]
+    return {k: params[k] for k in keys if k in params and params[k].strip() != ""}
+
+
+def _unknown_codes(session, params) -> dict[str, str]:
+    """A mission or location code that names nothing, said at once beside the other
+    mistakes (the query model checks codes only once the shapes are right)."""
+    found: dict[str, str] = {}
+    for name in ("mission", "location"):
+        code = (params.get(name) or "").strip()
+        if not code or len(code) > 80:
+            continue
+        try:
+            list_query.ActivityFilterQuery.model_validate({name: code}).filters(session)
+        except (ValidationError, ValidationFailed) as exc:
+            found.update(list_query.messages(exc))
+    return found
+
+
+@router.get("/exports/activities.csv")
+@router.get("/exports/activities.xlsx")
+@router.get("/exports/activities.json")
+def export_download(request: Request, session: SessionDep, user: SignedIn):
+    """Exactly the rows of the list with these filters, as a file: labels and names unless
+    `codes` is set (`hxl`: the HXL hashtag row). The list's export links and the export
+    form lead here; filters that cannot be used answer the form again, each message next
+    to its field, with what was typed kept."""
+    params = request.query_params
+    fmt = request.url.path.rsplit(".", 1)[-1]
+    try:
+        wanted = list_query.ActivityFilterQuery.model_validate(_filter_params(params))
+        filters = wanted.filters(session)
+    except (ValidationError, ValidationFailed) as exc:
+        session.rollback()
+        errors = list_query.messages(exc)
+        for name, message in _unknown_codes(session, params).items():
+            errors.setdefault(name, message)
+        context = import_context(
+            session,
+            user,
+            export=export_form(params, user),
+            export_errors=errors,
+            export_format=fmt,
+        )
+        return render(request, "exchange/import.html", context, status_code=422)
+    yes = {name: (params.get(name) or "").strip().lower() in YES for name in EXPORT_OPTIONS}
+    return export_response(request, filters, user, fmt, hxl=yes["hxl"], codes=yes["codes"])
 
 
 @router.post("/imports")

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -176,48 +176,6 @@ def import_work(data: bytes, *, filename: str, owner_id: int, mission_id: int) -
     return work
 
 
-def write_export(
-    session: Session,
-    *,
-    reader,
-    filters,
-    fmt: str,
-    hxl: bool,
-    out: io.BufferedIOBase | io.BytesIO,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """The export of `filters` as `reader` sees it, written to `out`; returns the rows.
-
-    The one place the export job calls the exporter: when exporter.write_export lands,
-    this becomes `exporter.write_export(session, reader=…, filters=…, fmt=…, hxl=…, out=…,
-    progress=…)`."""
-    engine = cast(Engine, session.get_bind())
-    count = 0
-
-    def counted(records):
-        nonlocal count
-        for record in records:
-            yield record
-            count += 1
-            if progress is not None and count % importer.PROGRESS_EVERY == 0:
-                progress(count)
-
-    records = counted(exporter.activities(engine, filters=filters, reader=reader))
-    if fmt == "xlsx":
-        handle = exporter.write_xlsx(records, hxl=hxl)
-        for chunk in exporter.file_chunks(handle):
-            out.write(chunk)
-    else:
-        chunks = (
-            exporter.csv_chunks(records, hxl=hxl) if fmt == "csv" else exporter.json_chunks(records)
-        )
-        for text_chunk in chunks:
-            out.write(text_chunk.encode())
-    if progress is not None:
-        progress(count)
-    return count
-
-
 def export_work(params: dict[str, Any], *, fmt: str, hxl: bool, owner_id: int) -> Work:
     """An export of the list `params` describes (the list's filters), as the owner sees it."""
 
@@ -227,7 +185,7 @@ def export_work(params: dict[str, Any], *, fmt: str, hxl: bool, owner_id: int) -
         total = listing.count(session, reader=user, filters=filters)
         progress(total=None if total.is_lower_bound else total.total, message="Exporting.")
         out = io.BytesIO()
-        rows = write_export(
+        rows = exporter.write_export(
             session,
             reader=user,
             filters=filters,
