@@ -231,7 +231,10 @@ def test_old_outputs_are_cleaned_up(session):
 
 def test_an_export_runs_as_a_job_with_the_file_at_the_end(client_as, session):
     client = client_as("hom.mkd")
-    expected = client.get("/api/v1/exports/activities.csv", params={"mission": "MKD"}).text
+    # labels, as the export page gives (the API gives codes unless asked)
+    expected = client.get(
+        "/api/v1/exports/activities.csv", params={"mission": "MKD", "labels": "true"}
+    ).text
     response = client.post(
         "/jobs/export", data={"mission": "MKD", "format": "csv"}, follow_redirects=False
     )
