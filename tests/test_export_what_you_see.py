@@ -366,3 +366,15 @@ def test_progress_is_told_every_few_thousand_rows(monkeypatch, session):
         progress=told.append,
     )
     assert told == [50, 100, 150, 200, rows]
+
+
+def test_control_characters_in_a_search_still_give_a_workbook(client_as):
+    """A worksheet cell cannot hold most control characters: the About sheet's search words
+    drop them instead of failing the export."""
+    client = client_as("cpc")
+    for path in ("/api/v1/exports/activities.xlsx", "/exports/activities.xlsx"):
+        response = client.get(path, params={"q": "border\x08"})
+        assert response.status_code == 200, (path, response.text[:200])
+        about = load_workbook(io.BytesIO(response.content))["About this export"]
+        words = [str(c.value) for row in about.iter_rows() for c in row if c.value]
+        assert any("“border”" in w for w in words), words

@@ -144,12 +144,20 @@ def _text_cell(column: cols.Column, value) -> str:
     return neutralise(str(value))
 
 
+def sheet_text(text: str) -> str:
+    """Text as a worksheet cell can hold it: without the control characters the XLSX
+    format forbids (a search for a backspace once made the export answer 500)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def _sheet_cell(column: cols.Column, value):
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return _text_cell(column, value)
+    return sheet_text(_text_cell(column, value))
 
 
 # --- which rows -------------------------------------------------------------------------------
@@ -281,7 +289,7 @@ def filters_in_words(filters: ActivityFilters) -> list[tuple[str, str]]:
     if filters.provenance:
         found.append(("Provenance", _label(Provenance, filters.provenance)))
     if filters.q:
-        found.append(("Search", f"“{filters.q}” in the title or summary"))
+        found.append(("Search", f"“{sheet_text(filters.q)}” in any text, place or partner"))
     if filters.joint:
         found.append(("Joint", "Only activities with other missions taking part"))
     return found

@@ -34,7 +34,7 @@ from app.exchange.report_charts import Chart
 from app.missions import service as missions
 from app.missions.models import Development, Mission
 from app.partial_dates import PartialDate
-from app.vocab import ActivityType, ResponseArea, Role, Status
+from app.vocab import ActivityType, ResponseArea, Status
 
 MAX_PER_AREA = 200
 
@@ -313,7 +313,6 @@ def build(
         report_charts.over_time(by_time, regional=mission is None),
     ]
     produced_at = datetime.now(UTC)
-    role = getattr(user, "role", None)
     covered = ", ".join(m.short_name for m in chosen)
     scope = mission.name if mission else (f"Regional: {covered}" if covered else "Regional")
     name = mission.name if mission else "OSCE field operations in the Western Balkans"
@@ -330,7 +329,7 @@ def build(
         regional=mission is None,
         charts=charts,
         author=getattr(user, "name", "") or "",
-        author_role=Role(role).label if role in Role.values() else "",
+        author_role=_label("Role", getattr(user, "role", None)),
         produced_at=produced_at,
         generated=produced_at.date(),
         scope=scope,
