@@ -92,7 +92,7 @@ def _admin(sql: str) -> None:
 
 
 def migrate(url: str) -> float:
-    """Upgrade to head (0012 builds and fills the index); seconds taken."""
+    """Upgrade to head (0015 builds and fills the index); seconds taken."""
     from alembic import command
 
     from app.cli import alembic_config
